@@ -1,0 +1,3 @@
+using Mirage.Cli;
+
+return Cli.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,78 @@
+using System.Text;
+
+namespace Mirage.IO;
+
+/// <summary>
+/// Writes that never leave a half-written file behind: write to a temporary sibling, then rename over the target
+/// (rename is atomic on one file system). An interrupted write leaves the old file, or none, never a torn one.
+/// </summary>
+public static class AtomicFile
+{
+    public static void WriteAllText(string path, string text) => Write(path, s => { using var w = new StreamWriter(s, new UTF8Encoding(false)); w.Write(text); });
+
+    public static void WriteAllBytes(string path, byte[] bytes) => Write(path, s => s.Write(bytes));
+
+    /// <summary>Streams content into a temporary file, flushes it to disk, then renames it to <paramref name="path"/>.</summary>
+    public static void Write(string path, Action<Stream> write)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var tmp = full + $".tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        try
+        {
+            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                write(fs);
+                fs.Flush(flushToDisk: true);
+            }
+            File.Move(tmp, full, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(tmp);
+            throw;
+        }
+    }
+
+    static void TryDelete(string path) { try { File.Delete(path); } catch (IOException) { } }
+}
+
+/// <summary>
+/// Builds a whole output directory in a temporary sibling and renames it into place at the end, so a failed or
+/// interrupted command leaves no partial directory.
+/// </summary>
+public sealed class StagingDirectory : IDisposable
+{
+    public string FinalPath { get; }
+    public string Path { get; }
+    bool _committed;
+
+    public StagingDirectory(string finalPath)
+    {
+        FinalPath = System.IO.Path.GetFullPath(finalPath);
+        var parent = System.IO.Path.GetDirectoryName(FinalPath)!;
+        Directory.CreateDirectory(parent);
+        Path = System.IO.Path.Combine(parent, $".{System.IO.Path.GetFileName(FinalPath)}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(Path);
+    }
+
+    /// <summary>Moves the staged directory to its final path, replacing an existing one (which the caller checked).</summary>
+    public void Commit()
+    {
+        if (Directory.Exists(FinalPath))
+        {
+            var old = FinalPath + $".old-{Guid.NewGuid():N}";
+            Directory.Move(FinalPath, old);
+            Directory.Move(Path, FinalPath);
+            Directory.Delete(old, recursive: true);
+        }
+        else Directory.Move(Path, FinalPath);
+        _committed = true;
+    }
+
+    public void Dispose()
+    {
+        if (!_committed && Directory.Exists(Path))
+            try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
+    }
+}

@@ -1,0 +1,49 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Mirage.IO;
+
+/// <summary>One JSON convention for every file Mirage writes: snake_case names (pandas/Python friendly), indented.</summary>
+public static class Json
+{
+    public static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    /// <summary>Compact variant for JSON Lines.</summary>
+    public static readonly JsonSerializerOptions Compact = new(Options) { WriteIndented = false };
+
+    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
+
+    public static void Save<T>(string path, T value) => AtomicFile.WriteAllText(path, Serialize(value) + "\n");
+
+    /// <summary>Reads a JSON file; any problem becomes a one-line <see cref="UserError"/> naming the file (and field).</summary>
+    public static T Load<T>(string path, string what = "JSON file")
+    {
+        string text;
+        try { text = File.ReadAllText(path); }
+        catch (FileNotFoundException) { throw new UserError($"{path}: {what} not found"); }
+        catch (DirectoryNotFoundException) { throw new UserError($"{path}: {what} not found"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new UserError($"{path}: cannot read {what} ({e.Message})"); }
+        return Parse<T>(text, path, what);
+    }
+
+    public static T Parse<T>(string text, string source, string what = "JSON")
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(text, Options) ?? throw new UserError($"{source}: expected a {what}, found null");
+        }
+        catch (JsonException e)
+        {
+            var where = e.Path is { Length: > 0 } p && p != "$" ? $" at field {p.TrimStart('$', '.')}" : "";
+            throw new UserError($"{source}: invalid {what}{where}: {FirstLine(e.Message)}");
+        }
+    }
+
+    static string FirstLine(string s) => s.Split('\n')[0].Trim();
+}

@@ -1,0 +1,8 @@
+namespace Mirage;
+
+/// <summary>
+/// A mistake in what the user gave us (a flag, a config file, a data or run directory). The CLI prints its message
+/// as one line and exits with code 2; no stack trace. Messages name the file or setting, what was expected and
+/// what was found.
+/// </summary>
+public sealed class UserError(string message) : Exception(message);

@@ -1,0 +1,51 @@
+namespace Mirage.Tasks;
+
+/// <summary>
+/// One position the task metric scores. The model's logits at input position <see cref="Position"/> predict the token
+/// at <c>Position + 1</c>, which is <see cref="Target"/>. <see cref="Depth"/> and <see cref="Distance"/> are the
+/// breakdown keys (Dyck: nesting depth of the bracket being closed, and closer index minus opener index);
+/// <see cref="Category"/> indexes <see cref="ISequenceTask.Categories"/>.
+/// </summary>
+public readonly record struct ScoredPosition(int Position, int Target, int Depth, int Distance, int Category);
+
+/// <summary>
+/// What the generic pipeline (training, evaluation, proxies, faithfulness, reports) needs to know about a task.
+/// Sequences are token ids with START first and END last (see <see cref="Vocabulary.Encode"/>).
+/// </summary>
+public interface ISequenceTask
+{
+    /// <summary>Short name, e.g. "dyck", as written in manifests and checkpoints.</summary>
+    string Name { get; }
+
+    Vocabulary Vocabulary { get; }
+
+    /// <summary>The ids the task metric takes its argmax over (Dyck: the k closers). Empty = the whole vocabulary.</summary>
+    IReadOnlyList<int> CandidateIds { get; }
+
+    /// <summary>Names for <see cref="ScoredPosition.Category"/> (Dyck: just "closing_bracket").</summary>
+    IReadOnlyList<string> Categories { get; }
+
+    /// <summary>Appends the scored positions of one encoded sequence to <paramref name="into"/>, in position order.</summary>
+    void Score(ReadOnlySpan<int> ids, List<ScoredPosition> into);
+}
+
+/// <summary>
+/// A task's data as loaded from a data directory: the task, and each split's sequences encoded as ids
+/// (START ... END). <see cref="SplitNames"/> lists "train" first, then the evaluation splits in report order.
+/// </summary>
+public sealed class TaskData
+{
+    public required string Directory { get; init; }
+    public required ISequenceTask Task { get; init; }
+    public required IReadOnlyList<string> SplitNames { get; init; }
+    public required IReadOnlyDictionary<string, IReadOnlyList<int[]>> Splits { get; init; }
+    /// <summary>Per split, per sequence: its maximum nesting depth (for depth breakdowns and plots).</summary>
+    public required IReadOnlyDictionary<string, IReadOnlyList<int>> MaxDepths { get; init; }
+    /// <summary>sha256 of the manifest file: identifies the dataset in checkpoints and stage hashes.</summary>
+    public required string ManifestSha256 { get; init; }
+
+    public IEnumerable<string> EvalSplits => SplitNames.Where(s => s != "train");
+
+    /// <summary>Longest encoded sequence over all splits (START and END included).</summary>
+    public int MaxEncodedLength => Splits.Values.SelectMany(s => s).Select(s => s.Length).DefaultIfEmpty(0).Max();
+}

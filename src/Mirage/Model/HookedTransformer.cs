@@ -1,0 +1,88 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Mirage.Model;
+
+/// <summary>
+/// A decoder-only Transformer (GPT-2 style, as in nanoGPT's model.py): token + learned absolute position embeddings,
+/// pre-LayerNorm blocks of causal multi-head attention and a GELU MLP, a final LayerNorm and an unembedding.
+/// Every internal activation is a named hook site (TransformerLens names, see <see cref="HookSites"/>):
+/// <see cref="Run"/> can replace activations (<see cref="Hooks"/>) and record them (<see cref="ActivationCache"/>).
+/// </summary>
+public sealed class HookedTransformer : Module<Tensor, Tensor>
+{
+    internal readonly Embedding embed;
+    internal readonly Parameter pos_embed;
+    internal readonly ModuleList<TransformerBlock> blocks;
+    internal readonly LayerNorm ln_final;
+    internal readonly Linear unembed;
+    readonly Tensor _mask;
+    readonly HashSet<string> _sites;
+
+    public ModelConfig Config { get; }
+
+    public HookedTransformer(ModelConfig cfg) : base("HookedTransformer")
+    {
+        Config = cfg.Validate();
+        embed = Embedding(cfg.VocabSize, cfg.DModel);
+        pos_embed = Parameter(torch.zeros(cfg.ContextLength, cfg.DModel));
+        blocks = new ModuleList<TransformerBlock>(Enumerable.Range(0, cfg.Layers).Select(l => new TransformerBlock(cfg, l)).ToArray());
+        ln_final = LayerNorm(cfg.DModel);
+        unembed = Linear(cfg.DModel, cfg.VocabSize);
+        _mask = torch.ones(cfg.ContextLength, cfg.ContextLength, ScalarType.Bool).triu(1);
+        register_buffer("causal_mask", _mask, persistent: false);
+        _sites = new HashSet<string>(HookSites.All(cfg), StringComparer.Ordinal);
+        RegisterComponents();
+        InitWeights();
+    }
+
+    /// <summary>GPT-2 initialisation: normal(0, 0.02) weights, zero biases, unit LayerNorm gains; draws from torch's global RNG (seed it first).</summary>
+    void InitWeights()
+    {
+        using var _ = torch.no_grad();
+        foreach (var (name, p) in named_parameters())
+        {
+            if (name.Contains("ln")) { if (name.EndsWith("weight")) p.fill_(1); else p.zero_(); }
+            else if (name.EndsWith("bias")) p.zero_();
+            else init.normal_(p, 0, 0.02);
+        }
+    }
+
+    /// <summary>tokens [batch, pos] (int64) → logits [batch, pos, vocab]. No hooks.</summary>
+    public override Tensor forward(Tensor tokens) => Forward(tokens, null);
+
+    /// <summary>
+    /// Forward pass with hooks replacing activations and/or a cache recording them. Unknown site names are an error
+    /// listing the valid ones.
+    /// </summary>
+    public Tensor Run(Tensor tokens, Hooks? hooks = null, ActivationCache? cache = null)
+    {
+        if (hooks is not null)
+            foreach (var s in hooks.Sites)
+                if (!_sites.Contains(s))
+                    throw new UserError($"unknown hook site '{s}'; valid sites: {string.Join(", ", HookSites.All(Config))}");
+        return Forward(tokens, HookContext.For(hooks, cache));
+    }
+
+    Tensor Forward(Tensor tokens, HookContext? h)
+    {
+        long t = tokens.shape[1];
+        if (t > Config.ContextLength) throw new UserError($"input has {t} positions but the model's context_length is {Config.ContextLength}");
+        var tok = embed.forward(tokens);
+        var pos = pos_embed[..(int)t];
+        if (h is not null) { tok = h.At("hook_embed", tok); pos = h.At("hook_pos_embed", pos); }
+        var x = tok + pos;
+        foreach (var block in blocks) x = block.Forward(x, _mask, h);
+        x = ln_final.forward(x);
+        if (h is not null) x = h.At("ln_final.hook_normalized", x);
+        return unembed.forward(x);
+    }
+
+    /// <summary>Weights under TransformerLens names and shapes (copies), e.g. for safetensors.</summary>
+    public Dictionary<string, Tensor> ToTransformerLensStateDict() => TransformerLensWeights.Export(this);
+
+    /// <summary>Loads TransformerLens-named weights; every name and shape is checked, errors name <paramref name="source"/>.</summary>
+    public void LoadTransformerLensStateDict(IReadOnlyDictionary<string, Tensor> sd, string source) => TransformerLensWeights.Import(this, sd, source);
+}

@@ -1,0 +1,162 @@
+using Mirage.Model;
+using Mirage.Native;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Mirage.Tests;
+
+public class ModelTests
+{
+    static readonly ModelConfig Tiny = new() { Layers = 2, Heads = 2, DModel = 16, DMlp = 32, ContextLength = 12, VocabSize = 9 };
+
+    static HookedTransformer Make(int seed = 0, ModelConfig? cfg = null)
+    {
+        TorchRuntime.Init();
+        torch.manual_seed(seed);
+        var m = new HookedTransformer(cfg ?? Tiny);
+        m.eval();
+        return m;
+    }
+
+    static Tensor Tokens(int batch = 3, int len = 10, int seed = 5)
+    {
+        var g = new Random(seed);
+        return torch.tensor(Enumerable.Range(0, batch * len).Select(_ => (long)g.Next(9)).ToArray(), batch, len);
+    }
+
+    static float[] Values(Tensor t) => t.contiguous().data<float>().ToArray();
+
+    [Fact]
+    public void Logits_have_batch_pos_vocab_shape_and_are_causal()
+    {
+        using var m = Make();
+        using var _ = torch.no_grad();
+        var x = Tokens();
+        var a = m.forward(x);
+        Assert.Equal(new long[] { 3, 10, 9 }, a.shape);
+        var x2 = x.clone();
+        x2[.., 7] = torch.tensor(8L);
+        x2[.., 8] = torch.tensor(0L);
+        var b = m.forward(x2);
+        // Positions before the change are untouched; position 7 onwards differ.
+        Assert.Equal(Values(a[.., ..7]), Values(b[.., ..7]));
+        Assert.NotEqual(Values(a[.., 7..]), Values(b[.., 7..]));
+    }
+
+    [Fact]
+    public void Same_seed_same_weights_different_seed_different_weights()
+    {
+        using var a = Make(3); using var b = Make(3); using var c = Make(4);
+        var wa = a.ToTransformerLensStateDict(); var wb = b.ToTransformerLensStateDict(); var wc = c.ToTransformerLensStateDict();
+        Assert.Equal(Values(wa["blocks.0.attn.W_Q"]), Values(wb["blocks.0.attn.W_Q"]));
+        Assert.NotEqual(Values(wa["blocks.0.attn.W_Q"]), Values(wc["blocks.0.attn.W_Q"]));
+    }
+
+    [Fact]
+    public void Run_without_hooks_and_with_identity_hooks_everywhere_is_bit_identical_to_forward()
+    {
+        using var m = Make();
+        using var _ = torch.no_grad();
+        var x = Tokens();
+        var plain = Values(m.forward(x));
+        Assert.Equal(plain, Values(m.Run(x)));
+        var hooks = new Hooks();
+        foreach (var site in HookSites.All(Tiny)) hooks.Add(site, a => a);
+        foreach (var site in HookSites.All(Tiny).Where(s => HookSites.HeadAxis(s) >= 0)) hooks.Add(site, 1, a => a);
+        Assert.Equal(plain, Values(m.Run(x, hooks)));
+    }
+
+    [Fact]
+    public void Cache_records_every_site_with_TransformerLens_shapes()
+    {
+        using var m = Make();
+        using var _ = torch.no_grad();
+        using var cache = new ActivationCache();
+        m.Run(Tokens(), cache: cache);
+        Assert.Equal(HookSites.All(Tiny).OrderBy(s => s), cache.Activations.Keys.OrderBy(s => s));
+        Assert.Equal(new long[] { 3, 10, 2, 8 }, cache["blocks.1.attn.hook_q"].shape);
+        Assert.Equal(new long[] { 3, 2, 10, 10 }, cache["blocks.0.attn.hook_pattern"].shape);
+        Assert.Equal(new long[] { 3, 10, 32 }, cache["blocks.0.mlp.hook_post"].shape);
+        Assert.Equal(new long[] { 3, 10, 16 }, cache["ln_final.hook_normalized"].shape);
+        var pattern = cache["blocks.0.attn.hook_pattern"];
+        Assert.True(torch.allclose(pattern.sum(-1), torch.ones(3, 2, 10), 1e-5, 1e-6));
+        Assert.Equal(0.0, pattern.triu(1).abs().sum().item<float>());   // no attention to the future
+    }
+
+    [Fact]
+    public void Cache_filter_keeps_only_matching_sites()
+    {
+        using var m = Make();
+        using var _ = torch.no_grad();
+        using var cache = new ActivationCache(n => n.EndsWith("hook_k"));
+        m.Run(Tokens(), cache: cache);
+        Assert.Equal(["blocks.0.attn.hook_k", "blocks.1.attn.hook_k"], cache.Activations.Keys.OrderBy(s => s));
+    }
+
+    [Fact]
+    public void A_per_head_hook_changes_only_its_head_zeroing_z_equals_zeroing_that_heads_W_O()
+    {
+        using var m = Make();
+        using var _ = torch.no_grad();
+        var x = Tokens();
+        var hooks = new Hooks().Add("blocks.0.attn.hook_z", 1, z => torch.zeros_like(z));
+        using var cache = new ActivationCache(n => n == "blocks.0.attn.hook_z");
+        var hooked = m.Run(x, hooks, cache);
+        var z = cache["blocks.0.attn.hook_z"];
+        Assert.Equal(0.0, z.select(2, 1).abs().sum().item<float>());
+        Assert.NotEqual(0.0, z.select(2, 0).abs().sum().item<float>());
+
+        var sd = m.ToTransformerLensStateDict();
+        sd["blocks.0.attn.W_O"][1] = torch.zeros(8, 16);
+        using var m2 = Make(cfg: Tiny);
+        m2.LoadTransformerLensStateDict(sd, "edited");
+        Assert.True(torch.allclose(hooked, m2.forward(x), 1e-5, 1e-5));
+    }
+
+    [Fact]
+    public void Unknown_hook_site_is_a_user_error_listing_valid_sites()
+    {
+        using var m = Make();
+        var e = Assert.Throws<UserError>(() => m.Run(Tokens(), new Hooks().Add("blocks.0.attn.hook_query", a => a)));
+        Assert.Contains("blocks.0.attn.hook_q", e.Message);
+        Assert.Contains("hook_query", e.Message);
+    }
+
+    [Fact]
+    public void TransformerLens_state_dict_has_TL_names_and_shapes_and_round_trips()
+    {
+        using var m = Make();
+        var sd = m.ToTransformerLensStateDict();
+        Assert.Equal(new long[] { 2, 16, 8 }, sd["blocks.0.attn.W_Q"].shape);
+        Assert.Equal(new long[] { 2, 8 }, sd["blocks.1.attn.b_K"].shape);
+        Assert.Equal(new long[] { 2, 8, 16 }, sd["blocks.0.attn.W_O"].shape);
+        Assert.Equal(new long[] { 16, 32 }, sd["blocks.0.mlp.W_in"].shape);
+        Assert.Equal(new long[] { 16, 9 }, sd["unembed.W_U"].shape);
+        Assert.Equal(new long[] { 12, 16 }, sd["pos_embed.W_pos"].shape);
+        // q computed from W_Q by hand equals the hook_q activation.
+        using var _ = torch.no_grad();
+        using var cache = new ActivationCache();
+        var x = Tokens();
+        m.Run(x, cache: cache);
+        var resid = cache["blocks.0.ln1.hook_normalized"];
+        var q = torch.einsum("bpd,hde->bphe", resid, sd["blocks.0.attn.W_Q"]) + sd["blocks.0.attn.b_Q"];
+        Assert.True(torch.allclose(q, cache["blocks.0.attn.hook_q"], 1e-5, 1e-5));
+
+        using var m2 = Make(seed: 99);
+        m2.LoadTransformerLensStateDict(sd, "sd");
+        Assert.Equal(Values(m.forward(x)), Values(m2.forward(x)));
+    }
+
+    [Fact]
+    public void Loading_a_state_dict_with_a_wrong_shape_or_missing_tensor_names_the_tensor()
+    {
+        using var m = Make();
+        var sd = m.ToTransformerLensStateDict();
+        sd["blocks.1.mlp.W_out"] = torch.zeros(31, 16);
+        var e = Assert.Throws<UserError>(() => m.LoadTransformerLensStateDict(sd, "f.safetensors"));
+        Assert.Contains("blocks.1.mlp.W_out", e.Message);
+        Assert.Contains("[32, 16]", e.Message);
+        sd.Remove("blocks.1.mlp.W_out");
+        Assert.Contains("missing", Assert.Throws<UserError>(() => m.LoadTransformerLensStateDict(sd, "f")).Message);
+    }
+}

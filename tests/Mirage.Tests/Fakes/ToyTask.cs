@@ -30,7 +30,7 @@ public sealed class ToyTask : ISequenceTask
         var stack = new Stack<int>();
         do
         {
-            if (stack.Count > 0 && (stack.Count == maxDepth || rng.Next(2) == 0)) ids.Add(stack.Pop() + 2);
+            if (stack.Count > 0 && (stack.Count == maxDepth || ids.Count + stack.Count >= 24 || rng.Next(2) == 0)) ids.Add(stack.Pop() + 2);
             else { int t = 3 + rng.Next(2); stack.Push(t); ids.Add(t); }
         } while (stack.Count > 0 || ids.Count < 5);
         ids.Add(Vocabulary.EndId);

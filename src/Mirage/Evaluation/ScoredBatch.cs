@@ -1,0 +1,66 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using Mirage.Tasks;
+
+namespace Mirage.Evaluation;
+
+/// <summary>
+/// The scored positions of one batch, flattened: for each, the batch row, the input position whose logits predict
+/// it, and the task's labels (target, depth, distance, category) plus which sequence (index into the split) it is in.
+/// <see cref="Gather"/> pulls those positions' logits out of a [batch, pos, vocab] tensor.
+/// </summary>
+public sealed class ScoredBatch
+{
+    public required int[] Row { get; init; }
+    public required int[] Pos { get; init; }
+    public required int[] Target { get; init; }
+    public required int[] Depth { get; init; }
+    public required int[] Distance { get; init; }
+    public required int[] Category { get; init; }
+    public required int[] Sequence { get; init; }
+
+    public int Count => Row.Length;
+
+    public static ScoredBatch Of(ISequenceTask task, IReadOnlyList<int[]> sequences, int[] sequenceIndices)
+    {
+        var list = new List<ScoredPosition>();
+        var row = new List<int>(); var seq = new List<int>();
+        for (int b = 0; b < sequences.Count; b++)
+        {
+            int before = list.Count;
+            task.Score(sequences[b], list);
+            for (int i = before; i < list.Count; i++) { row.Add(b); seq.Add(sequenceIndices[b]); }
+        }
+        return new ScoredBatch
+        {
+            Row = row.ToArray(), Sequence = seq.ToArray(),
+            Pos = list.Select(s => s.Position).ToArray(), Target = list.Select(s => s.Target).ToArray(),
+            Depth = list.Select(s => s.Depth).ToArray(), Distance = list.Select(s => s.Distance).ToArray(),
+            Category = list.Select(s => s.Category).ToArray(),
+        };
+    }
+
+    /// <summary>[scored, vocab] logits at the scored positions.</summary>
+    public Tensor Gather(Tensor logits)
+    {
+        using var rows = torch.tensor(Row.Select(x => (long)x).ToArray());
+        using var cols = torch.tensor(Pos.Select(x => (long)x).ToArray());
+        return logits.index(TensorIndex.Tensor(rows), TensorIndex.Tensor(cols));
+    }
+
+    /// <summary>
+    /// The task metric's prediction at each scored position: argmax over the candidate ids (Dyck: the closers),
+    /// or over the whole vocabulary when the task has no candidate set. Returns token ids.
+    /// </summary>
+    public static long[] Predict(Tensor scoredLogits, IReadOnlyList<int> candidateIds)
+    {
+        if (scoredLogits.shape[0] == 0) return [];
+        if (candidateIds.Count == 0) return scoredLogits.argmax(-1).data<long>().ToArray();
+        using var cand = torch.tensor(candidateIds.Select(x => (long)x).ToArray());
+        using var restricted = scoredLogits.index_select(-1, cand);
+        using var arg = restricted.argmax(-1);
+        var a = arg.data<long>().ToArray();
+        for (int i = 0; i < a.Length; i++) a[i] = candidateIds[(int)a[i]];
+        return a;
+    }
+}

@@ -1,0 +1,80 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Mirage.Training;
+
+/// <summary>
+/// AdamW (Loshchilov &amp; Hutter), the same update as torch.optim.AdamW (amsgrad off). Written out rather than taken
+/// from TorchSharp so its whole state — the step count and the two moment tensors per parameter — is plain named
+/// tensors we save to safetensors beside the weights; that is what makes a resumed run bit-identical to an
+/// uninterrupted one. Weight decay applies only to matrices (dim >= 2), as in nanoGPT: not to biases or LayerNorm gains.
+/// </summary>
+public sealed class AdamW : IDisposable
+{
+    readonly (string Name, TorchSharp.Modules.Parameter P)[] _params;
+    readonly Dictionary<string, (Tensor ExpAvg, Tensor ExpAvgSq)> _state = new();
+    readonly TrainConfig _c;
+
+    public long StepCount { get; private set; }
+
+    public AdamW(IEnumerable<(string Name, TorchSharp.Modules.Parameter P)> namedParameters, TrainConfig config)
+    {
+        _params = namedParameters.ToArray();
+        _c = config;
+        foreach (var (name, p) in _params)
+            _state[name] = (torch.zeros_like(p).DetachFromDisposeScope(), torch.zeros_like(p).DetachFromDisposeScope());
+    }
+
+    public void ZeroGrad()
+    {
+        foreach (var (_, p) in _params) p.grad?.zero_();
+    }
+
+    public void Step(double lr)
+    {
+        using var _ = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        StepCount++;
+        double bc1 = 1 - Math.Pow(_c.Beta1, StepCount), bc2 = 1 - Math.Pow(_c.Beta2, StepCount);
+        double stepSize = lr / bc1, bc2Sqrt = Math.Sqrt(bc2);
+        foreach (var (name, p) in _params)
+        {
+            var g = p.grad;
+            if (g is null) continue;
+            var (m, v) = _state[name];
+            if (_c.WeightDecay > 0 && p.dim() >= 2) p.mul_(1 - lr * _c.WeightDecay);
+            m.mul_(_c.Beta1).add_(g, alpha: 1 - _c.Beta1);
+            v.mul_(_c.Beta2).addcmul_(g, g, value: 1 - _c.Beta2);
+            var denom = (v.sqrt() / bc2Sqrt).add_(_c.Eps);
+            p.addcdiv_(m, denom, value: -stepSize);
+        }
+    }
+
+    /// <summary>The moments as named tensors (<c>exp_avg.NAME</c>, <c>exp_avg_sq.NAME</c>), for a checkpoint.</summary>
+    public Dictionary<string, Tensor> StateTensors()
+    {
+        var d = new Dictionary<string, Tensor>();
+        foreach (var (name, (m, v)) in _state) { d["exp_avg." + name] = m; d["exp_avg_sq." + name] = v; }
+        return d;
+    }
+
+    public void LoadState(IReadOnlyDictionary<string, Tensor> tensors, long stepCount, string source)
+    {
+        using var _ = torch.no_grad();
+        foreach (var (name, (m, v)) in _state)
+        {
+            foreach (var (key, dst) in new[] { ("exp_avg." + name, m), ("exp_avg_sq." + name, v) })
+            {
+                if (!tensors.TryGetValue(key, out var src)) throw new UserError($"{source}: optimizer state '{key}' is missing");
+                if (!src.shape.SequenceEqual(dst.shape)) throw new UserError($"{source}: optimizer state '{key}' has shape [{string.Join(",", src.shape)}], expected [{string.Join(",", dst.shape)}]");
+                dst.copy_(src);
+            }
+        }
+        StepCount = stepCount;
+    }
+
+    public void Dispose()
+    {
+        foreach (var (m, v) in _state.Values) { m.Dispose(); v.Dispose(); }
+    }
+}

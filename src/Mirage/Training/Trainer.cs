@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using Mirage.Evaluation;
+using Mirage.Model;
+using Mirage.Native;
+using Mirage.Tasks;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Mirage.Training;
+
+/// <summary>One point of the training curve (a row of RUN/loss.csv).</summary>
+public sealed record TrainStep(long Step, double Lr, double Loss, double? IidAccuracy, double TokensPerSecond, double ElapsedSeconds);
+
+/// <summary>Receives progress while training (the CLI draws it; tests ignore it).</summary>
+public interface ITrainingProgress
+{
+    void Started(long step, int totalSteps, bool resumed);
+    void Stepped(TrainStep s);
+}
+
+/// <summary>How a call to <see cref="Trainer.Train"/> ended.</summary>
+public sealed record TrainResult(long Step, string StopReason, double? IidAccuracy, bool Resumed, bool AlreadyFinished);
+
+/// <summary>
+/// Trains a <see cref="HookedTransformer"/> on a task's train split: next-token loss at every position (PAD targets
+/// ignored), AdamW with warm-up + cosine decay, gradient clipping; measures IID accuracy (the task metric) every
+/// <c>eval_every</c> steps and stops at the target or the step budget; checkpoints every <c>checkpoint_every</c> steps
+/// and at the end. Given a run directory that holds a checkpoint it resumes from it, and ends bit-identical to an
+/// uninterrupted run.
+/// </summary>
+public sealed class Trainer(TaskData data, ModelConfig modelConfig, TrainConfig config, string runDir)
+{
+    /// <summary>For tests and Ctrl-C: stop (after checkpointing) once this many steps are done.</summary>
+    public long? StopAfterStep { get; init; }
+
+    public CancellationToken Cancel { get; init; }
+
+    public ITrainingProgress? Progress { get; init; }
+
+    public TrainResult Train()
+    {
+        TorchRuntime.Init();
+        config.Validate();
+        var mc = (modelConfig with { VocabSize = data.Task.Vocabulary.Count }).Validate();
+        var train = data.Splits["train"];
+        if (train.Count == 0) throw new UserError($"{data.Directory}: the train split is empty");
+        int longest = data.MaxEncodedLength - 1;
+        if (longest > mc.ContextLength)
+            throw new UserError($"{data.Directory}: sequences need {longest} positions but model context_length is {mc.ContextLength}; pass --context-length {longest} or more");
+        var iidName = data.Splits.ContainsKey("iid") ? "iid" : data.EvalSplits.First();
+        var iid = data.Splits[iidName].Take(config.EvalSequences).ToArray();
+
+        var log = new LossLog(Path.Combine(runDir, "loss.csv"));
+        HookedTransformer model;
+        AdamW opt;
+        long step = 0;
+        bool resumed = Checkpoint.Exists(runDir);
+        double? lastAcc = null;
+        if (resumed)
+        {
+            var info = Checkpoint.LoadInfo(runDir);
+            CheckMatches(info, mc);
+            (model, _) = Checkpoint.LoadModel(runDir);
+            opt = new AdamW(model.named_parameters(), config);
+            Checkpoint.LoadOptimizer(runDir, opt, info);
+            step = info.Step;
+            lastAcc = info.IidAccuracy;
+            log.LoadUpTo(step);
+            if (info.StopReason is not null)
+            {
+                model.Dispose(); opt.Dispose();
+                return new TrainResult(step, info.StopReason, info.IidAccuracy, true, true);
+            }
+        }
+        else
+        {
+            Directory.CreateDirectory(runDir);
+            torch.manual_seed(config.Seed);
+            model = new HookedTransformer(mc);
+            opt = new AdamW(model.named_parameters(), config);
+        }
+
+        using var _m = model;
+        using var _o = opt;
+        var order = new BatchOrder(train.Select(s => s.Length).ToArray(), config.BatchSize, config.LengthBucketBatches, config.Seed);
+        var parameters = model.parameters().ToArray();
+        Progress?.Started(step, config.Steps, resumed);
+        var clock = Stopwatch.StartNew();
+        double elapsedBefore = log.LastElapsed;
+        long tokensSinceReport = 0;
+        var reportClock = Stopwatch.StartNew();
+        string? stop = null;
+
+        while (stop is null)
+        {
+            double lr = LrSchedule.At((int)step, config);
+            double loss;
+            model.train();
+            using (var scope = torch.NewDisposeScope())
+            {
+                var (input, target) = Batches.Make(Batches.Select(train, order.Batch(step)));
+                var logits = model.forward(input);
+                var lossT = torch.nn.functional.cross_entropy(logits.reshape(-1, mc.VocabSize), target.reshape(-1), ignore_index: Vocabulary.PadId);
+                opt.ZeroGrad();
+                lossT.backward();
+                if (config.GradClip > 0) torch.nn.utils.clip_grad_norm_(parameters, config.GradClip);
+                loss = lossT.item<float>();
+                if (!double.IsFinite(loss))
+                    throw new UserError($"training diverged: loss is {loss} at step {step + 1} (learning rate {lr:g3}); lower --lr or raise --warmup. The last checkpoint in {Checkpoint.Dir(runDir)} is untouched");
+                opt.Step(lr);
+                tokensSinceReport += input.shape[0] * input.shape[1];
+            }
+            step++;
+
+            double? acc = null;
+            if (step % config.EvalEvery == 0 || step >= config.Steps)
+            {
+                model.eval();
+                acc = lastAcc = TaskAccuracy.Evaluate(model, data.Task, iidName, iid).Accuracy;
+                if (config.TargetAccuracy > 0 && acc >= config.TargetAccuracy) stop = "target_accuracy";
+            }
+            if (stop is null && step >= config.Steps) stop = "step_budget";
+
+            double secs = reportClock.Elapsed.TotalSeconds;
+            var row = new TrainStep(step, lr, loss, acc, secs > 0 ? tokensSinceReport / secs : 0, elapsedBefore + clock.Elapsed.TotalSeconds);
+            tokensSinceReport = 0; reportClock.Restart();
+            log.Add(row);
+            Progress?.Stepped(row);
+
+            bool interrupted = Cancel.IsCancellationRequested || (StopAfterStep is long s && step >= s);
+            if (stop is not null || interrupted || step % config.CheckpointEvery == 0)
+            {
+                Checkpoint.Save(runDir, model, opt, new CheckpointInfo
+                {
+                    Task = data.Task.Name, Model = mc, Vocabulary = data.Task.Vocabulary.Tokens, Training = config,
+                    Step = step, OptimizerStep = opt.StepCount, DataManifestSha256 = data.ManifestSha256,
+                    DataDirectory = Path.GetFullPath(data.Directory), StopReason = stop, IidAccuracy = lastAcc,
+                });
+                log.Save();
+            }
+            if (interrupted && stop is null) return new TrainResult(step, "interrupted", lastAcc, resumed, false);
+        }
+        return new TrainResult(step, stop, lastAcc, resumed, false);
+    }
+
+    /// <summary>A checkpoint may only be resumed with the settings it was started with (and on the same data).</summary>
+    void CheckMatches(CheckpointInfo info, ModelConfig mc)
+    {
+        var where = Path.Combine(Checkpoint.Dir(runDir), Checkpoint.InfoFile);
+        if (info.DataManifestSha256 != data.ManifestSha256)
+            throw new UserError($"{where}: this run was trained on different data ({info.DataDirectory}); use the same --data or a new --out");
+        Checkpoint.CheckVocabulary(info, runDir, data);
+        foreach (var (field, had, want) in ConfigDiff.Fields(info.Model, mc, "model").Concat(ConfigDiff.Fields(info.Training, config, "training")))
+            throw new UserError($"{where}: {field} is {had} in the checkpoint but the command asks for {want}; rerun with the same settings to resume, or use a new --out");
+    }
+}
+
+/// <summary>Field-by-field differences between two config records (for "checkpoint disagrees with the command line").</summary>
+public static class ConfigDiff
+{
+    public static IEnumerable<(string Field, string Had, string Want)> Fields<T>(T had, T want, string prefix)
+    {
+        var a = System.Text.Json.JsonSerializer.SerializeToElement(had, IO.Json.Options);
+        var b = System.Text.Json.JsonSerializer.SerializeToElement(want, IO.Json.Options);
+        foreach (var p in a.EnumerateObject())
+        {
+            var other = b.GetProperty(p.Name);
+            if (p.Value.GetRawText() != other.GetRawText()) yield return ($"{prefix}.{p.Name}", p.Value.GetRawText(), other.GetRawText());
+        }
+    }
+}

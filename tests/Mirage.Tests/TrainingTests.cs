@@ -1,0 +1,116 @@
+using Mirage.Model;
+using Mirage.Tests.Fakes;
+using Mirage.Training;
+
+namespace Mirage.Tests;
+
+public class TrainingTests : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("mirage-train-").FullName;
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    static readonly ModelConfig Tiny = new() { Layers = 1, Heads = 2, DModel = 16, DMlp = 32, ContextLength = 40 };
+    static readonly TrainConfig Short = new() { Steps = 24, BatchSize = 16, WarmupSteps = 4, EvalEvery = 8, EvalSequences = 20, CheckpointEvery = 8, TargetAccuracy = 0, LengthBucketBatches = 2, LearningRate = 3e-3 };
+
+    static byte[] Weights(string run) => File.ReadAllBytes(Path.Combine(Checkpoint.Dir(run), Checkpoint.ModelFile));
+
+    [Fact]
+    public void Interrupted_and_resumed_run_ends_bit_identical_to_an_uninterrupted_one()
+    {
+        var data = ToyTask.Data();
+        string a = Path.Combine(_dir, "a"), b = Path.Combine(_dir, "b");
+        var full = new Trainer(data, Tiny, Short, a).Train();
+        Assert.Equal("step_budget", full.StopReason);
+        Assert.Equal(24, full.Step);
+
+        var first = new Trainer(data, Tiny, Short, b) { StopAfterStep = 13 }.Train();   // between checkpoints
+        Assert.Equal("interrupted", first.StopReason);
+        Assert.NotEqual(Weights(a), Weights(b));
+        var second = new Trainer(data, Tiny, Short, b).Train();
+        Assert.True(second.Resumed);
+        Assert.Equal(24, second.Step);
+        Assert.Equal(Weights(a), Weights(b));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(Checkpoint.Dir(a), Checkpoint.OptimizerFile)), File.ReadAllBytes(Path.Combine(Checkpoint.Dir(b), Checkpoint.OptimizerFile)));
+        // The loss curve has one row per step, none duplicated by the resume.
+        var steps = File.ReadLines(Path.Combine(b, "loss.csv")).Skip(1).Select(l => int.Parse(l.Split(',')[0])).ToList();
+        Assert.Equal(Enumerable.Range(1, 24), steps);
+    }
+
+    [Fact]
+    public void Training_lowers_the_loss_and_a_finished_run_is_not_retrained()
+    {
+        var data = ToyTask.Data();
+        var run = Path.Combine(_dir, "r");
+        new Trainer(data, Tiny, Short with { Steps = 60 }, run).Train();
+        var losses = File.ReadLines(Path.Combine(run, "loss.csv")).Skip(1).Select(l => double.Parse(l.Split(',')[2], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.True(losses.TakeLast(5).Average() < losses.Take(5).Average() - 0.3, $"loss went from {losses.Take(5).Average():F3} to {losses.TakeLast(5).Average():F3}");
+        var before = Weights(run);
+        var again = new Trainer(data, Tiny, Short with { Steps = 60 }, run).Train();
+        Assert.True(again.AlreadyFinished);
+        Assert.Equal(before, Weights(run));
+    }
+
+    [Fact]
+    public void Same_seed_gives_bit_identical_weights_and_a_different_seed_does_not()
+    {
+        var data = ToyTask.Data();
+        string a = Path.Combine(_dir, "s1"), b = Path.Combine(_dir, "s2"), c = Path.Combine(_dir, "s3");
+        new Trainer(data, Tiny, Short with { Steps = 8 }, a).Train();
+        new Trainer(data, Tiny, Short with { Steps = 8 }, b).Train();
+        new Trainer(data, Tiny, Short with { Steps = 8, Seed = 1 }, c).Train();
+        Assert.Equal(Weights(a), Weights(b));
+        Assert.NotEqual(Weights(a), Weights(c));
+    }
+
+    [Fact]
+    public void Resuming_with_different_settings_or_data_is_refused_and_leaves_the_checkpoint()
+    {
+        var data = ToyTask.Data();
+        var run = Path.Combine(_dir, "m");
+        new Trainer(data, Tiny, Short with { Steps = 8 }, run).Train();
+        var before = Weights(run);
+        var e = Assert.Throws<UserError>(() => new Trainer(data, Tiny with { DModel = 32 }, Short with { Steps = 8 }, run).Train());
+        Assert.Contains("model.d_model", e.Message);
+        e = Assert.Throws<UserError>(() => new Trainer(data, Tiny, Short with { Steps = 9 }, run).Train());
+        Assert.Contains("training.steps", e.Message);
+        e = Assert.Throws<UserError>(() => new Trainer(ToyTask.Data(seed: 2), Tiny, Short with { Steps = 8 }, run).Train());
+        Assert.Contains("different data", e.Message);
+        Assert.Equal(before, Weights(run));
+    }
+
+    [Fact]
+    public void Nan_loss_is_a_clear_error_and_keeps_the_last_checkpoint()
+    {
+        var data = ToyTask.Data();
+        var run = Path.Combine(_dir, "nan");
+        var e = Assert.Throws<UserError>(() => new Trainer(data, Tiny, Short with { LearningRate = 1e30, WarmupSteps = 0, GradClip = 0 }, run).Train());
+        Assert.Contains("diverged", e.Message);
+        Assert.False(Checkpoint.Exists(run));
+    }
+
+    [Fact]
+    public void Lr_schedule_warms_up_then_decays_along_a_cosine()
+    {
+        var c = new TrainConfig { Steps = 100, WarmupSteps = 10, LearningRate = 1.0, MinLrRatio = 0.1 };
+        Assert.Equal(0.1, LrSchedule.At(0, c), 12);
+        Assert.Equal(1.0, LrSchedule.At(9, c), 12);
+        Assert.Equal(1.0, LrSchedule.At(10, c), 12);
+        Assert.Equal(0.55, LrSchedule.At(55, c), 12);
+        Assert.Equal(0.1, LrSchedule.At(100, c), 12);
+    }
+
+    [Fact]
+    public void Batch_order_is_a_function_of_seed_and_step_covers_an_epoch_and_groups_lengths()
+    {
+        var lengths = Enumerable.Range(0, 100).Select(i => (i * 37) % 23 + 3).ToArray();
+        var a = new BatchOrder(lengths, 10, 5, seed: 3);
+        var b = new BatchOrder(lengths, 10, 5, seed: 3);
+        Assert.Equal(a.Batch(17), b.Batch(17));
+        Assert.Equal(a.Batch(3), new BatchOrder(lengths, 10, 5, seed: 3).Batch(3));
+        Assert.NotEqual(a.Batch(0), new BatchOrder(lengths, 10, 5, seed: 4).Batch(0));
+        var epoch = Enumerable.Range(0, 10).SelectMany(s => a.Batch(s)).Order();
+        Assert.Equal(Enumerable.Range(0, 100), epoch);
+        // Length bucketing: a batch spans a narrower range of lengths than the data.
+        Assert.True(Enumerable.Range(0, 10).Average(s => a.Batch(s).Max(i => lengths[i]) - a.Batch(s).Min(i => lengths[i])) < 15);
+    }
+}

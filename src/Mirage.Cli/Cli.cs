@@ -59,5 +59,7 @@ public static class Cli
     static IEnumerable<Command> Commands(CliContext ctx)
     {
         yield return DataCommand.Create(ctx);
+        yield return TrainCommand.Create(ctx);
+        yield return EvalCommand.Create(ctx);
     }
 }

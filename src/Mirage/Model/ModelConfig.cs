@@ -14,6 +14,7 @@ public sealed record ModelConfig
     public int ContextLength { get; init; } = 130;
     public int VocabSize { get; init; } = 0;
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public int HeadDim => DHead > 0 ? DHead : DModel / Heads;
 
     /// <summary>Throws a <see cref="UserError"/> naming the first impossible field.</summary>

@@ -87,14 +87,16 @@ public sealed class Trainer(TaskData data, ModelConfig modelConfig, TrainConfig 
         Progress?.Started(step, config.Steps, resumed);
         var clock = Stopwatch.StartNew();
         double elapsedBefore = log.LastElapsed;
-        long tokensSinceReport = 0;
-        var reportClock = Stopwatch.StartNew();
+        // tokens/s over a window of recent steps, timing only the training work (not evaluation or checkpoints).
+        long windowTokens = 0;
+        double windowSeconds = 0, tokensPerSecond = 0;
         string? stop = null;
 
         while (stop is null)
         {
             double lr = LrSchedule.At((int)step, config);
             double loss;
+            long stepStart = Stopwatch.GetTimestamp();
             model.train();
             using (var scope = torch.NewDisposeScope())
             {
@@ -108,8 +110,10 @@ public sealed class Trainer(TaskData data, ModelConfig modelConfig, TrainConfig 
                 if (!double.IsFinite(loss))
                     throw new UserError($"training diverged: loss is {loss} at step {step + 1} (learning rate {lr:g3}); lower --lr or raise --warmup. The last checkpoint in {Checkpoint.Dir(runDir)} is untouched");
                 opt.Step(lr);
-                tokensSinceReport += input.shape[0] * input.shape[1];
+                windowTokens += input.shape[0] * input.shape[1];
             }
+            windowSeconds += Stopwatch.GetElapsedTime(stepStart).TotalSeconds;
+            if (windowSeconds >= 2 || tokensPerSecond == 0) { tokensPerSecond = windowTokens / windowSeconds; windowTokens = 0; windowSeconds = 0; }
             step++;
 
             double? acc = null;
@@ -121,9 +125,7 @@ public sealed class Trainer(TaskData data, ModelConfig modelConfig, TrainConfig 
             }
             if (stop is null && step >= config.Steps) stop = "step_budget";
 
-            double secs = reportClock.Elapsed.TotalSeconds;
-            var row = new TrainStep(step, lr, loss, acc, secs > 0 ? tokensSinceReport / secs : 0, elapsedBefore + clock.Elapsed.TotalSeconds);
-            tokensSinceReport = 0; reportClock.Restart();
+            var row = new TrainStep(step, lr, loss, acc, tokensPerSecond, elapsedBefore + clock.Elapsed.TotalSeconds);
             log.Add(row);
             Progress?.Stepped(row);
 

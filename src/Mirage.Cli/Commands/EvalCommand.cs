@@ -1,0 +1,72 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Mirage.Evaluation;
+using Mirage.IO;
+using Mirage.Native;
+using Mirage.Tasks;
+using Mirage.Training;
+using Spectre.Console;
+
+namespace Mirage.Cli.Commands;
+
+/// <summary><c>mirage eval --run RUN --data DIR</c>: the task metric per split and per depth; writes RUN/eval.json and RUN/eval.csv.</summary>
+public static class EvalCommand
+{
+    /// <summary>The content of RUN/eval.json.</summary>
+    public sealed record EvalReport(string Run, string Data, long Step, IReadOnlyList<SplitAccuracy> Splits);
+
+    public static Command Create(CliContext ctx)
+    {
+        var run = new Option<string>("--run") { Description = "Run directory from `mirage train`", Required = true };
+        var data = new Option<string>("--data") { Description = "Data directory the run was trained on (or one with the same vocabulary)", Required = true };
+        var cmd = new Command("eval", "Evaluate a trained model with the task metric on every split, per depth.") { run, data };
+        cmd.SetAction(r => Run(ctx, r.GetValue(run)!, r.GetValue(data)!));
+        return cmd;
+    }
+
+    public static int Run(CliContext ctx, string runDir, string dataDir)
+    {
+        TorchRuntime.Init();
+        var td = TaskDataLoader.Load(dataDir);
+        var (model, info) = Checkpoint.LoadModel(runDir);
+        using var _ = model;
+        Checkpoint.CheckVocabulary(info, runDir, td);
+        var splits = new List<SplitAccuracy>();
+        foreach (var split in td.EvalSplits)
+            splits.Add(TaskAccuracy.Evaluate(model, td.Task, split, td.Splits[split]));
+        var report = new EvalReport(Path.GetFullPath(runDir), Path.GetFullPath(dataDir), info.Step, splits);
+        Json.Save(Path.Combine(runDir, "eval.json"), report);
+        AtomicFile.WriteAllText(Path.Combine(runDir, "eval.csv"), Csv(report));
+        Print(ctx, report);
+        return 0;
+    }
+
+    /// <summary>Long format for pandas: one row per split x breakdown (all / depth / distance) x key.</summary>
+    static string Csv(EvalReport r)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder("split,breakdown,key,scored,correct,accuracy\n");
+        foreach (var s in r.Splits)
+        {
+            sb.Append($"{s.Split},all,,{s.Scored},{s.Correct},{s.Accuracy?.ToString("R", ci)}\n");
+            foreach (var b in s.ByDepth) sb.Append($"{s.Split},depth,{b.Key},{b.Scored},{b.Correct},{b.Accuracy?.ToString("R", ci)}\n");
+            foreach (var b in s.ByDistance) sb.Append($"{s.Split},distance,{b.Key},{b.Scored},{b.Correct},{b.Accuracy?.ToString("R", ci)}\n");
+        }
+        return sb.ToString();
+    }
+
+    static void Print(CliContext ctx, EvalReport r)
+    {
+        var t = new Table().Title($"Task accuracy, step {r.Step}").AddColumns("split", "sequences", "scored", "accuracy");
+        foreach (var s in r.Splits)
+            t.AddRow(s.Split, s.Sequences.ToString(), s.Scored.ToString(), s.Accuracy is double a ? a.ToString("P2") : "n/a");
+        ctx.Console.Write(t);
+        var depths = r.Splits.SelectMany(s => s.ByDepth.Select(b => b.Key)).Distinct().Order().ToList();
+        var d = new Table().Title("Accuracy by depth of the closed bracket (counts in eval.csv)").AddColumn("depth");
+        foreach (var s in r.Splits) d.AddColumn(s.Split);
+        foreach (var depth in depths)
+            d.AddRow(r.Splits.Select(s => s.ByDepth.FirstOrDefault(b => b.Key == depth) is { } b ? $"{b.Accuracy:P1}" : "").Prepend(depth.ToString()).ToArray());
+        ctx.Console.Write(d);
+    }
+}

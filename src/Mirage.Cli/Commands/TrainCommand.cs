@@ -1,0 +1,129 @@
+using System.CommandLine;
+using Mirage.IO;
+using Mirage.Model;
+using Mirage.Tasks;
+using Mirage.Training;
+using Spectre.Console;
+
+namespace Mirage.Cli.Commands;
+
+/// <summary>
+/// <c>mirage train --data DIR --out RUN</c>: trains a model on a data directory; rerunning the same command on RUN
+/// resumes from its checkpoint. Settings come from the defaults, then <c>--config FILE</c>
+/// (<c>{"model": {...}, "training": {...}}</c>), then the flags.
+/// </summary>
+public static class TrainCommand
+{
+    /// <summary>The shape of a <c>--config</c> file.</summary>
+    public sealed record TrainFile
+    {
+        public ModelConfig Model { get; init; } = new();
+        public TrainConfig Training { get; init; } = new();
+    }
+
+    public static Command Create(CliContext ctx)
+    {
+        var data = new Option<string>("--data") { Description = "Data directory from `mirage data`", Required = true };
+        var output = new Option<string>("--out") { Description = "Run directory (checkpoint, loss.csv); resumes if it holds a checkpoint", Required = true };
+        var config = new Option<string?>("--config") { Description = "JSON file with \"model\" and \"training\" sections (snake_case fields)" };
+        var seed = new Option<int?>("--seed") { Description = "Seed for weight init and batch order (default 0)" };
+        var steps = new Option<int?>("--steps") { Description = "Step budget (default 12000)" };
+        var lr = new Option<double?>("--lr") { Description = "Peak learning rate (default 1e-3)" };
+        var batch = new Option<int?>("--batch-size") { Description = "Sequences per step (default 128)" };
+        var target = new Option<double?>("--target-accuracy") { Description = "Stop when IID accuracy reaches this (default 0.97; 0 = never)" };
+        var evalEvery = new Option<int?>("--eval-every") { Description = "Measure IID accuracy every N steps (default 500)" };
+        var ckptEvery = new Option<int?>("--checkpoint-every") { Description = "Checkpoint every N steps (default 1000)" };
+        var layers = new Option<int?>("--layers") { Description = "Transformer blocks (default 2)" };
+        var heads = new Option<int?>("--heads") { Description = "Attention heads per block (default 1)" };
+        var dModel = new Option<int?>("--d-model") { Description = "Residual width (default 128)" };
+        var dHead = new Option<int?>("--d-head") { Description = "Width of a head (default d_model / heads)" };
+        var dMlp = new Option<int?>("--d-mlp") { Description = "MLP hidden width (default 512)" };
+        var ctxLen = new Option<int?>("--context-length") { Description = "Positions the model embeds (default 130)" };
+        var quiet = new Option<bool>("--quiet") { Description = "No progress display; one summary line" };
+
+        var cmd = new Command("train", "Train a Transformer on a task's train split (resumes from RUN's checkpoint).")
+        { data, output, config, seed, steps, lr, batch, target, evalEvery, ckptEvery, layers, heads, dModel, dHead, dMlp, ctxLen, quiet };
+        cmd.SetAction(r =>
+        {
+            var file = r.GetValue(config) is string cf ? Json.Load<TrainFile>(cf, "training config") : new TrainFile();
+            var mc = file.Model with
+            {
+                Layers = r.GetValue(layers) ?? file.Model.Layers, Heads = r.GetValue(heads) ?? file.Model.Heads,
+                DModel = r.GetValue(dModel) ?? file.Model.DModel, DHead = r.GetValue(dHead) ?? file.Model.DHead,
+                DMlp = r.GetValue(dMlp) ?? file.Model.DMlp, ContextLength = r.GetValue(ctxLen) ?? file.Model.ContextLength,
+            };
+            var tc = file.Training with
+            {
+                Seed = r.GetValue(seed) ?? file.Training.Seed, Steps = r.GetValue(steps) ?? file.Training.Steps,
+                LearningRate = r.GetValue(lr) ?? file.Training.LearningRate, BatchSize = r.GetValue(batch) ?? file.Training.BatchSize,
+                TargetAccuracy = r.GetValue(target) ?? file.Training.TargetAccuracy, EvalEvery = r.GetValue(evalEvery) ?? file.Training.EvalEvery,
+                CheckpointEvery = r.GetValue(ckptEvery) ?? file.Training.CheckpointEvery,
+            };
+            tc.Validate(r.GetValue(config) ?? "training settings");
+            var td = TaskDataLoader.Load(r.GetValue(data)!);
+            return Run(ctx, td, mc, tc, r.GetValue(output)!, r.GetValue(quiet));
+        });
+        return cmd;
+    }
+
+    public static int Run(CliContext ctx, TaskData data, ModelConfig mc, TrainConfig tc, string run, bool quiet)
+    {
+        using var cts = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            TrainResult result;
+            if (quiet || !ctx.Interactive)
+            {
+                var lines = quiet ? null : new LineProgress(ctx, tc.EvalEvery);
+                result = new Trainer(data, mc, tc, run) { Cancel = cts.Token, Progress = lines }.Train();
+            }
+            else
+            {
+                result = null!;
+                ctx.Console.Progress().AutoClear(false)
+                    .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                    .Start(p => { result = new Trainer(data, mc, tc, run) { Cancel = cts.Token, Progress = new BarProgress(p) }.Train(); });
+            }
+            var acc = result.IidAccuracy is double a ? $"{a:P2}" : "n/a";
+            string what = result.AlreadyFinished ? "already trained" : result.StopReason switch
+            {
+                "target_accuracy" => "reached the target accuracy",
+                "step_budget" => "used its step budget",
+                _ => "was interrupted; run the same command again to resume",
+            };
+            ctx.Stdout.WriteLine($"{run}: {what} at step {result.Step}, iid accuracy {acc}");
+            return result.StopReason == "interrupted" ? 130 : 0;
+        }
+        finally { Console.CancelKeyPress -= onCancel; }
+    }
+
+    static string Describe(TrainStep s) =>
+        $"step {s.Step,6}  loss {s.Loss:F4}  iid {(s.IidAccuracy is double a ? a.ToString("P1") : "  -  ")}  {s.TokensPerSecond / 1000:F0}k tok/s";
+
+    /// <summary>A Spectre progress bar whose description shows step, loss, IID accuracy and tokens/s.</summary>
+    sealed class BarProgress(ProgressContext p) : ITrainingProgress
+    {
+        ProgressTask? _task;
+        double? _acc;
+        public void Started(long step, int total, bool resumed)
+        {
+            _task = p.AddTask(resumed ? $"resuming at step {step}" : "training", maxValue: total);
+            _task.Value = step;
+        }
+        public void Stepped(TrainStep s)
+        {
+            _acc = s.IidAccuracy ?? _acc;
+            _task!.Value = s.Step;
+            if (s.Step % 10 == 0 || s.IidAccuracy is not null) _task.Description = Markup.Escape(Describe(s with { IidAccuracy = _acc }));
+        }
+    }
+
+    /// <summary>Plain lines (logs, CI): one per evaluation.</summary>
+    sealed class LineProgress(CliContext ctx, int every) : ITrainingProgress
+    {
+        public void Started(long step, int total, bool resumed) => ctx.Stdout.WriteLine(resumed ? $"resuming at step {step} of {total}" : $"training for up to {total} steps");
+        public void Stepped(TrainStep s) { if (s.IidAccuracy is not null || s.Step % every == 0) ctx.Stdout.WriteLine(Describe(s)); }
+    }
+}

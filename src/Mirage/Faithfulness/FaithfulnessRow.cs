@@ -1,0 +1,71 @@
+namespace Mirage.Faithfulness;
+
+/// <summary>One row of faithfulness.csv (see docs/results-format.md).</summary>
+public sealed record FaithfulnessRow(int Seed, string Run, string Proxy, int? Parameter, string Site, int? Head, string Split,
+    string Metric, double? Value, double? CiLow, double? CiHigh, double N);
+
+/// <summary>One row of faithfulness_summary.csv: a faithfulness.csv cell aggregated over seeds.</summary>
+public sealed record SummaryRow(string Proxy, int? Parameter, string Site, int? Head, string Split, string Metric,
+    double? Mean, double? Std, double? Min, double? Max, int Seeds);
+
+/// <summary>One row of breakdown.csv.</summary>
+public sealed record BreakdownRow(int Seed, string Proxy, int? Parameter, string Site, int? Head, string Split, string Breakdown, int Key,
+    string Metric, double? Value, int N);
+
+/// <summary>Turns per-split faithfulness into rows: values with bootstrap intervals, and the gaps against IID.</summary>
+public static class FaithfulnessRows
+{
+    public const string ReferenceSplit = "iid";
+
+    public static IEnumerable<FaithfulnessRow> For(int seed, string run, SplicedProxy proxy, IReadOnlyList<SplitFaithfulness> splits, int resamples)
+    {
+        var iid = splits.FirstOrDefault(s => s.Split == ReferenceSplit);
+        foreach (var s in splits)
+            foreach (var metric in SplitFaithfulness.Metrics)
+            {
+                var stat = s.Stats[metric];
+                if (stat.Value is null) continue;     // e.g. no JSD for a proxy without a head
+                var ci = Bootstrap.Interval(stat, StableHash.Of(seed, proxy.Label, s.Split, metric), resamples);
+                yield return new FaithfulnessRow(seed, run, proxy.Proxy, proxy.Parameter, proxy.Site, proxy.Head, s.Split, metric, stat.Value, ci?.Low, ci?.High, stat.Total);
+            }
+        if (iid is null) yield break;
+        foreach (var s in splits.Where(s => s.Split != ReferenceSplit))
+            foreach (var metric in SplitFaithfulness.Metrics)
+            {
+                RatioStat a = iid.Stats[metric], b = s.Stats[metric];
+                if (a.Value is null || b.Value is null) continue;
+                var ci = Bootstrap.DifferenceInterval(a, b, StableHash.Of(seed, proxy.Label, s.Split, metric + "_gap"), resamples);
+                yield return new FaithfulnessRow(seed, run, proxy.Proxy, proxy.Parameter, proxy.Site, proxy.Head, s.Split, metric + "_gap", a.Value - b.Value, ci?.Low, ci?.High, b.Total);
+            }
+    }
+
+    public static IEnumerable<BreakdownRow> Breakdowns(int seed, SplicedProxy proxy, IReadOnlyList<SplitFaithfulness> splits) =>
+        from s in splits
+        from kv in s.Breakdown
+        select new BreakdownRow(seed, proxy.Proxy, proxy.Parameter, proxy.Site, proxy.Head, s.Split, kv.Key.Breakdown, kv.Key.Key, kv.Key.Metric,
+            kv.Value.N == 0 ? null : kv.Value.Num / kv.Value.N, kv.Value.N);
+
+    /// <summary>Mean, sample standard deviation, min and max over seeds of each (proxy, parameter, site, head, split, metric).</summary>
+    public static List<SummaryRow> Summarize(IEnumerable<FaithfulnessRow> rows) =>
+        rows.GroupBy(r => (r.Proxy, r.Parameter, r.Site, r.Head, r.Split, r.Metric))
+            .Select(g =>
+            {
+                var v = g.Where(r => r.Value is not null).Select(r => r.Value!.Value).ToArray();
+                if (v.Length == 0) return new SummaryRow(g.Key.Proxy, g.Key.Parameter, g.Key.Site, g.Key.Head, g.Key.Split, g.Key.Metric, null, null, null, null, 0);
+                double mean = v.Average();
+                double std = v.Length > 1 ? Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / (v.Length - 1)) : 0;
+                return new SummaryRow(g.Key.Proxy, g.Key.Parameter, g.Key.Site, g.Key.Head, g.Key.Split, g.Key.Metric, mean, std, v.Min(), v.Max(), v.Length);
+            }).ToList();
+}
+
+/// <summary>A hash that is the same in every process (string.GetHashCode is randomised per process), for seeding.</summary>
+public static class StableHash
+{
+    public static int Of(params object[] parts)
+    {
+        ulong h = 14695981039346656037UL;                          // FNV-1a
+        foreach (var b in System.Text.Encoding.UTF8.GetBytes(string.Join("\u001f", parts)))
+        { h ^= b; h *= 1099511628211UL; }
+        return (int)(h ^ (h >> 32)) & int.MaxValue;
+    }
+}

@@ -1,0 +1,24 @@
+using System.Text.Json;
+using Mirage.Tasks.Dyck;
+
+namespace Mirage.Tasks;
+
+/// <summary>Loads any task's data directory, dispatching on the "task" field of its manifest.json.</summary>
+public static class TaskDataLoader
+{
+    public static TaskData Load(string dir)
+    {
+        if (!Directory.Exists(dir)) throw new UserError($"{dir}: data directory not found; create one with `mirage data dyck --out {dir}`");
+        var path = Path.Combine(dir, "manifest.json");
+        if (!File.Exists(path)) throw new UserError($"{path}: not found; {dir} is not a data directory made by `mirage data`");
+        string? task;
+        try { using var doc = JsonDocument.Parse(File.ReadAllText(path)); task = doc.RootElement.TryGetProperty("task", out var t) ? t.GetString() : null; }
+        catch (Exception e) when (e is JsonException or InvalidOperationException) { throw new UserError($"{path}: invalid JSON ({e.Message.Split('\n')[0]})"); }
+        return task switch
+        {
+            "dyck" => DyckData.Load(dir),
+            null => throw new UserError($"{path}: missing field \"task\""),
+            _ => throw new UserError($"{path}: unknown task '{task}' (known: dyck)"),
+        };
+    }
+}

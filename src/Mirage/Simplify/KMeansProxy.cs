@@ -1,0 +1,99 @@
+using Mirage.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Mirage.Simplify;
+
+/// <summary>
+/// Clustered queries and keys: each vector is replaced by the nearest of c centroids (queries and keys clustered
+/// separately). k-means++ initialisation from a seeded RNG, Lloyd iterations on whole tensors, several restarts
+/// keeping the lowest inertia.
+/// </summary>
+public sealed class KMeansProxy(int clusters, int seed = 0, int restarts = 3, int maxIterations = 100) : Proxy
+{
+    Tensor? _cq, _ck;
+
+    public override string Name => "kmeans";
+    public override int? Parameter => clusters;
+
+    public override void Fit(HeadActivations? data, HeadWeights weights)
+    {
+        if (data is null) throw new ArgumentException("kmeans needs captured activations");
+        if (clusters > data.Count) throw new UserError($"kmeans: {clusters} clusters but the fit set has only {data.Count} points; use fewer clusters or a larger --fit-n");
+        _cq?.Dispose(); _ck?.Dispose();
+        _cq = KMeans.Fit(data.Queries, clusters, seed, restarts, maxIterations);
+        _ck = KMeans.Fit(data.Keys, clusters, seed + 1, restarts, maxIterations);
+    }
+
+    public Tensor QueryCentroids => _cq ?? throw new InvalidOperationException("fit the proxy first");
+
+    public override Hooks Hooks(int layer, int head)
+    {
+        var (cq, ck) = (_cq ?? throw new InvalidOperationException("fit the proxy first"), _ck!);
+        return new Hooks().Add(Q(layer), head, q => KMeans.Nearest(q, cq)).Add(K(layer), head, k => KMeans.Nearest(k, ck));
+    }
+
+    public override void Dispose() { _cq?.Dispose(); _ck?.Dispose(); }
+}
+
+/// <summary>k-means on the rows of a tensor.</summary>
+public static class KMeans
+{
+    /// <summary>Returns the [c, d] centroids with the lowest inertia over <paramref name="restarts"/> runs.</summary>
+    public static Tensor Fit(Tensor x, int c, int seed, int restarts, int maxIterations)
+    {
+        using var scope = torch.NewDisposeScope();
+        var rng = new Random(seed);
+        Tensor? best = null; double bestInertia = double.PositiveInfinity;
+        for (int r = 0; r < restarts; r++)
+        {
+            var centroids = PlusPlus(x, c, rng);
+            Tensor? assign = null;
+            for (int it = 0; it < maxIterations; it++)
+            {
+                var next = torch.cdist(x, centroids).argmin(1);
+                if (assign is not null && next.equal(assign).all().item<bool>()) break;
+                assign = next;
+                var sums = torch.zeros_like(centroids).index_add_(0, assign, x, 1);
+                var counts = torch.bincount(assign, minlength: c).to_type(x.dtype).unsqueeze(1);
+                // An empty cluster keeps its centroid rather than becoming NaN.
+                centroids = torch.where(counts > 0, sums / counts.clamp_min(1), centroids);
+            }
+            double inertia = torch.cdist(x, centroids).min(1).values.square().sum().item<float>();
+            if (inertia < bestInertia) { bestInertia = inertia; best = centroids; }
+        }
+        return best!.detach().clone().DetachFromDisposeScope();
+    }
+
+    /// <summary>k-means++: each new centre drawn with probability proportional to the squared distance to the nearest chosen one.</summary>
+    static Tensor PlusPlus(Tensor x, int c, Random rng)
+    {
+        long n = x.shape[0];
+        var chosen = new List<long> { rng.NextInt64(n) };
+        var d2 = torch.cdist(x, x[chosen[0]].unsqueeze(0)).squeeze(1).square();
+        for (int i = 1; i < c; i++)
+        {
+            var w = d2.to_type(ScalarType.Float64).data<double>().ToArray();
+            double total = w.Sum();
+            long pick;
+            if (total <= 0) pick = rng.NextInt64(n);     // fewer distinct points than clusters: any point will do
+            else
+            {
+                double u = rng.NextDouble() * total, acc = 0;
+                pick = n - 1;
+                for (long j = 0; j < n; j++) { acc += w[j]; if (acc >= u && w[j] > 0) { pick = j; break; } }
+            }
+            chosen.Add(pick);
+            d2 = torch.minimum(d2, torch.cdist(x, x[pick].unsqueeze(0)).squeeze(1).square());
+        }
+        return x.index_select(0, torch.tensor(chosen.ToArray()));
+    }
+
+    /// <summary>Each row of x ([..., d]) replaced by its nearest centroid.</summary>
+    public static Tensor Nearest(Tensor x, Tensor centroids)
+    {
+        var flat = x.reshape(-1, x.shape[^1]);
+        var idx = torch.cdist(flat, centroids).argmin(1);
+        return centroids.index_select(0, idx).reshape(x.shape);
+    }
+}

@@ -1,0 +1,73 @@
+using Mirage.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Mirage.Simplify;
+
+/// <summary>
+/// Low-rank queries and keys: each is replaced by the fit set's mean plus its projection on the top-r principal
+/// directions (queries and keys each get their own basis). At r = d_head it is the identity up to float rounding.
+/// </summary>
+public sealed class PcaProxy(int rank) : Proxy
+{
+    Projection? _q, _k;
+
+    public override string Name => "pca";
+    public override int? Parameter => rank;
+
+    public override void Fit(HeadActivations? data, HeadWeights weights)
+    {
+        if (data is null) throw new ArgumentException("pca needs captured activations");
+        _q?.Dispose(); _k?.Dispose();
+        _q = Projection.Fit(data.Queries, rank);
+        _k = Projection.Fit(data.Keys, rank);
+    }
+
+    public override Hooks Hooks(int layer, int head)
+    {
+        var (q, k) = (_q ?? throw new InvalidOperationException("fit the proxy first"), _k!);
+        return new Hooks().Add(Q(layer), head, q.Apply).Add(K(layer), head, k.Apply);
+    }
+
+    public override void Dispose() { _q?.Dispose(); _k?.Dispose(); }
+
+    /// <summary>x ↦ μ + (x − μ) V Vᵀ with V the top-r right singular vectors of the centred data.</summary>
+    public sealed class Projection : IDisposable
+    {
+        public Tensor Mean { get; }
+        /// <summary>[d, r], orthonormal columns, by decreasing variance.</summary>
+        public Tensor Basis { get; }
+        /// <summary>Fraction of the variance along each of the r directions.</summary>
+        public double[] ExplainedVariance { get; }
+        readonly Tensor _projector;
+
+        Projection(Tensor mean, Tensor basis, double[] explained)
+        {
+            Mean = mean; Basis = basis; ExplainedVariance = explained;
+            _projector = Keep(basis.matmul(basis.t()));
+        }
+
+        public static Projection Fit(Tensor x, int rank)
+        {
+            using var scope = torch.NewDisposeScope();
+            // float64 for the fit: the covariance of tens of thousands of points loses digits in float32.
+            var x64 = x.to_type(ScalarType.Float64);
+            var mean = x64.mean([0]);
+            var centred = x64 - mean;
+            var cov = centred.t().matmul(centred) / Math.Max(1, x.shape[0] - 1);
+            var (eval, evec) = torch.linalg.eigh(cov);               // ascending eigenvalues
+            var order = eval.argsort(descending: true);
+            var top = evec.index_select(1, order[..rank]);
+            var ev = eval.index_select(0, order).clamp_min(0);
+            var explained = (ev[..rank] / ev.sum().clamp_min(1e-30)).data<double>().ToArray();
+            return new Projection(Keep(mean.to_type(x.dtype)), Keep(top.to_type(x.dtype)), explained);
+        }
+
+        public Tensor Apply(Tensor x) => Mean + (x - Mean).matmul(_projector);
+
+        /// <summary>Coordinates on the principal directions (for plots).</summary>
+        public Tensor Project(Tensor x) => (x - Mean).matmul(Basis);
+
+        public void Dispose() { Mean.Dispose(); Basis.Dispose(); _projector.Dispose(); }
+    }
+}

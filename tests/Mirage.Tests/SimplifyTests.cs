@@ -1,0 +1,183 @@
+using Mirage.Model;
+using Mirage.Native;
+using Mirage.Simplify;
+using Mirage.Tests.Fakes;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Mirage.Tests;
+
+public class SimplifyTests
+{
+    static readonly ModelConfig Tiny = new() { Layers = 2, Heads = 2, DModel = 16, DMlp = 32, ContextLength = 40, VocabSize = 7 };
+
+    static HookedTransformer Model(int seed = 0)
+    {
+        TorchRuntime.Init();
+        torch.manual_seed(seed);
+        var m = new HookedTransformer(Tiny);
+        m.eval();
+        return m;
+    }
+
+    static HeadWeights Weights(HookedTransformer m, int layer, int head)
+    {
+        var sd = m.ToTransformerLensStateDict();
+        string p = $"blocks.{layer}.attn";
+        return new HeadWeights(sd[$"{p}.W_Q"][head], sd[$"{p}.b_Q"][head], sd[$"{p}.W_K"][head], sd[$"{p}.b_K"][head]);
+    }
+
+    static (Tensor Input, List<int[]> Seqs) Data(int n = 12, int seed = 3)
+    {
+        var rng = new Random(seed);
+        var seqs = Enumerable.Range(0, n).Select(_ => ToyTask.Sample(rng)).ToList();
+        return (Evaluation.Batches.Make(seqs).Input, seqs);
+    }
+
+    static Tensor Logits(HookedTransformer m, Tensor input, Proxy? p, int layer, int head)
+    {
+        using var _ = torch.no_grad();
+        return p is null ? m.forward(input) : m.Run(input, p.Hooks(layer, head));
+    }
+
+    [Fact]
+    public void Identity_reproduces_the_logits_exactly()
+    {
+        using var m = Model();
+        var (input, seqs) = Data();
+        using var cap = ActivationCapture.Run(m, seqs);
+        using var p = new IdentityProxy();
+        p.Fit(cap.Head(1, 0), Weights(m, 1, 0));
+        Assert.Equal(Logits(m, input, null, 1, 0).data<float>().ToArray(), Logits(m, input, p, 1, 0).data<float>().ToArray());
+    }
+
+    [Theory]
+    [InlineData(0, 0)]
+    [InlineData(1, 1)]
+    public void Pca_and_weight_svd_at_full_rank_reproduce_the_logits(int layer, int head)
+    {
+        using var m = Model();
+        var (input, seqs) = Data();
+        using var cap = ActivationCapture.Run(m, seqs);
+        var reference = Logits(m, input, null, layer, head);
+        using var pca = new PcaProxy(8);
+        pca.Fit(cap.Head(layer, head), Weights(m, layer, head));
+        Assert.True(torch.allclose(reference, Logits(m, input, pca, layer, head), 1e-4, 1e-4));
+        using var svd = new WeightSvdProxy(8);
+        svd.Fit(null, Weights(m, layer, head));
+        Assert.True(torch.allclose(reference, Logits(m, input, svd, layer, head), 1e-4, 1e-4));
+        // ... and a rank-1 proxy really changes them (the splice is live).
+        using var low = new PcaProxy(1);
+        low.Fit(cap.Head(layer, head), Weights(m, layer, head));
+        Assert.False(torch.allclose(reference, Logits(m, input, low, layer, head), 1e-4, 1e-4));
+    }
+
+    [Fact]
+    public void Kmeans_with_one_cluster_per_distinct_point_reproduces_the_fit_set()
+    {
+        using var m = Model();
+        var (input, seqs) = Data(n: 3);
+        using var cap = ActivationCapture.Run(m, seqs);
+        var head = cap.Head(1, 1);
+        int distinctQ = head.Queries.unique(dim: 0).Item1.shape[0] is var a ? (int)a : 0;
+        int distinctK = (int)head.Keys.unique(dim: 0).Item1.shape[0];
+        Assert.Equal(distinctQ, distinctK);   // both are one point per distinct (token, position) prefix here
+        using var km = new KMeansProxy(distinctQ, seed: 1);
+        km.Fit(head, Weights(m, 1, 1));
+        // Compare at real positions only: PAD positions' queries are not in the fit set.
+        var (a0, b0) = (Logits(m, input, null, 1, 1), Logits(m, input, km, 1, 1));
+        for (int i = 0; i < seqs.Count; i++)
+            Assert.True(torch.allclose(a0[i, ..(seqs[i].Length - 1)], b0[i, ..(seqs[i].Length - 1)], 1e-5, 1e-5), $"sequence {i}");
+    }
+
+    [Fact]
+    public void Onehot_on_a_head_that_is_already_one_hot_changes_nothing()
+    {
+        using var m = Model();
+        var sd = m.ToTransformerLensStateDict();
+        // Huge query weights make the softmax saturate: an exactly one-hot pattern in float32.
+        sd["blocks.0.attn.W_Q"] *= 1e7; sd["blocks.0.attn.W_K"] *= 10; sd["blocks.0.attn.b_Q"] += 1;
+        m.LoadTransformerLensStateDict(sd, "scaled");
+        var (input, _) = Data();
+        using var cache = new ActivationCache(n => n == "blocks.0.attn.hook_pattern");
+        using (torch.no_grad()) m.Run(input, cache: cache);
+        var pat = cache["blocks.0.attn.hook_pattern"].select(1, 0);
+        Assert.True(pat.eq(0).logical_or(pat.eq(1)).all().item<bool>(), "test set-up: pattern should be exactly one-hot");
+        using var p = new OneHotProxy();
+        Assert.Equal(Logits(m, input, null, 0, 0).data<float>().ToArray(), Logits(m, input, p, 0, 0).data<float>().ToArray());
+        // On an ordinary head it does change the output.
+        using var m2 = Model();
+        Assert.False(torch.allclose(Logits(m2, input, null, 0, 0), Logits(m2, input, p, 0, 0), 1e-4, 1e-4));
+    }
+
+    [Fact]
+    public void Onehot_picks_the_highest_key_and_the_most_recent_on_ties()
+    {
+        TorchRuntime.Init();
+        var pattern = torch.tensor(new float[] { 1, 0, 0, 0.25f, 0.5f, 0.25f, 0.4f, 0.2f, 0.4f }, 1, 3, 3);
+        var one = OneHotProxy.OneHot(pattern).reshape(9).data<float>().ToArray();
+        Assert.Equal(new float[] { 1, 0, 0, 0, 1, 0, 0, 0, 1 }, one);
+    }
+
+    [Fact]
+    public void Pca_recovers_a_low_dimensional_affine_subspace_and_its_direction()
+    {
+        TorchRuntime.Init();
+        torch.manual_seed(0);
+        var basis = torch.linalg.qr(torch.randn(6, 2)).Q;                 // 2-d subspace of R^6
+        var x = torch.randn(500, 2).matmul(basis.t()) + torch.tensor(new float[] { 1, 2, 3, 4, 5, 6 });
+        using var p2 = PcaProxy.Projection.Fit(x, 2);
+        Assert.True(torch.allclose(p2.Apply(x), x, 1e-4, 1e-4));
+        using var p1 = PcaProxy.Projection.Fit(x, 1);
+        Assert.False(torch.allclose(p1.Apply(x), x, 1e-2, 1e-2));
+        // Rank 1 on data stretched along one direction finds that direction.
+        var dir = torch.tensor(new float[] { 0.6f, 0.8f, 0, 0, 0, 0 });
+        var y = torch.randn(1000, 1) * 10 * dir + torch.randn(1000, 6) * 0.1;
+        using var py = PcaProxy.Projection.Fit(y, 1);
+        Assert.True(Math.Abs(py.Basis.squeeze(1).dot(dir).item<float>()) > 0.999);
+        Assert.True(py.ExplainedVariance[0] > 0.95);
+    }
+
+    [Fact]
+    public void Kmeans_recovers_separated_blobs_and_is_deterministic_for_a_seed()
+    {
+        TorchRuntime.Init();
+        torch.manual_seed(1);
+        var centres = torch.tensor(new float[] { 0, 0, 10, 10, -10, 10 }, 3, 2);
+        var x = torch.cat([centres[0] + torch.randn(50, 2) * 0.1, centres[1] + torch.randn(50, 2) * 0.1, centres[2] + torch.randn(50, 2) * 0.1]);
+        var c1 = KMeans.Fit(x, 3, seed: 5, restarts: 3, maxIterations: 50);
+        var c2 = KMeans.Fit(x, 3, seed: 5, restarts: 3, maxIterations: 50);
+        Assert.Equal(c1.data<float>().ToArray(), c2.data<float>().ToArray());
+        // Every true centre has a fitted centroid within 0.1.
+        Assert.True(torch.cdist(centres, c1).min(1).values.max().item<float>() < 0.1);
+    }
+
+    [Fact]
+    public void Weight_svd_at_rank_r_equals_the_direct_truncation_of_the_augmented_bilinear_form()
+    {
+        using var m = Model(seed: 4);
+        var w = Weights(m, 0, 1);
+        using var p = new WeightSvdProxy(3);
+        p.Fit(null, w);
+        var a = torch.cat([w.W_Q, w.b_Q.unsqueeze(0)], 0).to_type(ScalarType.Float64);
+        var b = torch.cat([w.W_K, w.b_K.unsqueeze(0)], 0).to_type(ScalarType.Float64);
+        var (u, s, vh) = torch.linalg.svd(a.matmul(b.t()), fullMatrices: false);
+        var direct = (u[.., ..3] * s[..3]).matmul(vh[..3]);
+        var viaM = a.matmul(p.M.to_type(ScalarType.Float64)).matmul(b.t());
+        Assert.True(torch.allclose(direct, viaM, 1e-4, 1e-4));
+        using var full = new WeightSvdProxy(8);
+        full.Fit(null, w);
+        Assert.True(torch.allclose(full.M, torch.eye(8), 1e-3, 1e-3));
+    }
+
+    [Fact]
+    public void Catalog_rejects_unknown_names_and_impossible_parameters()
+    {
+        Assert.Contains("valid proxies: identity, pca", Assert.Throws<UserError>(() => ProxyCatalog.CheckName("pcb")).Message);
+        Assert.Contains("between 1 and d_head = 128", Assert.Throws<UserError>(() => ProxyCatalog.CheckParameter("pca", 256, 128, 1000)).Message);
+        Assert.Contains("1000 points", Assert.Throws<UserError>(() => ProxyCatalog.CheckParameter("kmeans", 5000, 128, 1000)).Message);
+        Assert.Equal(new int?[] { 1, 2, 4, 8, 16, 32, 64, 128 }, ProxyCatalog.DefaultSweep("pca", 128));
+        Assert.Equal(new int?[] { 2, 4, 8, 16, 32, 64 }, ProxyCatalog.DefaultSweep("oracle-kmeans", 128));
+        Assert.Equal(new int?[] { null }, ProxyCatalog.DefaultSweep("onehot", 128));
+    }
+}

@@ -61,5 +61,6 @@ public static class Cli
         yield return DataCommand.Create(ctx);
         yield return TrainCommand.Create(ctx);
         yield return EvalCommand.Create(ctx);
+        yield return SimplifyCommand.Create(ctx);
     }
 }

@@ -1,0 +1,132 @@
+using System.CommandLine;
+using Mirage.Faithfulness;
+using Mirage.Simplify;
+using Mirage.Tasks;
+using Spectre.Console;
+
+namespace Mirage.Cli.Commands;
+
+/// <summary>
+/// <c>mirage simplify --run RUN --data DIR --proxy pca --out RES</c>: fit proxies on training data, splice them in,
+/// and measure faithfulness on every split (docs/results-format.md describes RES).
+/// </summary>
+public static class SimplifyCommand
+{
+    public static Command Create(CliContext ctx)
+    {
+        var runs = new Option<string[]>("--run") { Description = "Run directory (repeat, or a glob like 'runs/seed*', for several seeds)", Required = true, AllowMultipleArgumentsPerToken = false };
+        var data = new Option<string>("--data") { Description = "Data directory", Required = true };
+        var proxies = new Option<string[]>("--proxy") { Description = $"Proxy to fit (repeatable): {string.Join(", ", ProxyCatalog.Names)}; default pca, kmeans, onehot, weight-svd" };
+        var sweep = new Option<string[]>("--sweep") { Description = "Parameters, e.g. 1,2,4,8 (for every parameterised proxy) or pca=1,2,4 (repeatable)" };
+        var site = new Option<string[]>("--site") { Description = "Attention block(s) to simplify, e.g. blocks.1.attn, or all (default)" };
+        var heads = new Option<string>("--heads") { Description = "Heads to simplify one at a time: all (default) or e.g. 0,2", DefaultValueFactory = _ => "all" };
+        var fitSplit = new Option<string>("--fit-split") { Description = "Split the proxies are fitted on", DefaultValueFactory = _ => "train" };
+        var fitN = new Option<int>("--fit-n") { Description = "Sequences of the fit split to fit on", DefaultValueFactory = _ => 1000 };
+        var resamples = new Option<int>("--resamples") { Description = "Bootstrap resamples for the 95 % intervals", DefaultValueFactory = _ => Bootstrap.DefaultResamples };
+        var output = new Option<string>("--out") { Description = "Results directory (replaced if it exists)", Required = true };
+        var quiet = new Option<bool>("--quiet") { Description = "No progress display or tables" };
+        var cmd = new Command("simplify", "Fit simplified proxies on training data, splice them into the model, and measure faithfulness in and out of distribution.")
+        { runs, data, proxies, sweep, site, heads, fitSplit, fitN, resamples, output, quiet };
+        cmd.SetAction(r =>
+        {
+            var names = r.GetValue(proxies) is { Length: > 0 } given ? given.ToList() : new SimplifyConfig().Proxies.ToList();
+            foreach (var n in names) ProxyCatalog.CheckName(n);
+            var config = new SimplifyConfig
+            {
+                Proxies = names, Sweeps = ParseSweeps(r.GetValue(sweep) ?? [], names), Sites = r.GetValue(site) ?? [],
+                Heads = ParseHeads(r.GetValue(heads)!), FitSplit = r.GetValue(fitSplit)!, FitN = r.GetValue(fitN), BootstrapResamples = r.GetValue(resamples),
+            };
+            if (config.BootstrapResamples < 1) throw new UserError($"--resamples must be >= 1, found {config.BootstrapResamples}");
+            return Run(ctx, ExpandRuns(r.GetValue(runs)!), r.GetValue(data)!, config, r.GetValue(output)!, r.GetValue(quiet));
+        });
+        return cmd;
+    }
+
+    public static int Run(CliContext ctx, IReadOnlyList<string> runs, string dataDir, SimplifyConfig config, string output, bool quiet)
+    {
+        var data = TaskDataLoader.Load(dataDir);
+        SimplifyResults results = null!;
+        if (quiet || !ctx.Interactive)
+            results = new SimplifyRunner(data, config) { Progress = quiet ? null : (what, _) => ctx.Stdout.WriteLine(what) }.Run(runs);
+        else
+            ctx.Console.Progress().AutoClear(true)
+                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .Start(p =>
+                {
+                    var task = p.AddTask("simplify", maxValue: 1);
+                    results = new SimplifyRunner(data, config) { Progress = (what, f) => { task.Description = Markup.Escape(what); task.Value = f; } }.Run(runs);
+                    task.Value = 1;
+                });
+        ResultsWriter.Write(output, results);
+        if (!quiet) Tables.Print(ctx, results);
+        ctx.Stdout.WriteLine($"wrote {Path.Combine(output, "faithfulness.csv")} ({results.Rows.Count} rows) and the rest of {output}");
+        return 0;
+    }
+
+    static List<string> ExpandRuns(string[] given)
+    {
+        var runs = new List<string>();
+        foreach (var g in given)
+        {
+            if (!g.Contains('*') && !g.Contains('?')) { runs.Add(g); continue; }
+            var dir = Path.GetDirectoryName(g) is { Length: > 0 } d ? d : ".";
+            var matches = Directory.Exists(dir) ? Directory.GetDirectories(dir, Path.GetFileName(g)).Order().ToList() : [];
+            if (matches.Count == 0) throw new UserError($"--run {g}: no directory matches");
+            runs.AddRange(matches);
+        }
+        return runs;
+    }
+
+    static Dictionary<string, IReadOnlyList<int>> ParseSweeps(string[] specs, List<string> proxies)
+    {
+        var d = new Dictionary<string, IReadOnlyList<int>>();
+        foreach (var spec in specs)
+        {
+            var (targets, list) = spec.Contains('=') ? ([spec[..spec.IndexOf('=')]], spec[(spec.IndexOf('=') + 1)..]) : (proxies.Where(ProxyCatalog.HasParameter).ToList(), spec);
+            foreach (var t in targets) ProxyCatalog.CheckName(t);
+            var values = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(v => int.TryParse(v, out var x) ? x : throw new UserError($"--sweep {spec}: '{v}' is not an integer")).ToList();
+            if (values.Count == 0) throw new UserError($"--sweep {spec}: no values");
+            foreach (var t in targets) d[t] = values;
+        }
+        return d;
+    }
+
+    static List<int> ParseHeads(string spec) => spec == "all" ? []
+        : spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(v => int.TryParse(v, out var x) ? x : throw new UserError($"--heads {spec}: expected 'all' or head indices like 0,2")).ToList();
+
+    /// <summary>One table per proxy and head: rows = parameter, columns = splits, cells = agreement (mean over seeds) and its gap.</summary>
+    static class Tables
+    {
+        public static void Print(CliContext ctx, SimplifyResults r)
+        {
+            var summary = FaithfulnessRows.Summarize(r.Rows).ToLookup(s => (s.Proxy, s.Parameter, s.Site, s.Head, s.Split, s.Metric));
+            var bySeed = r.Rows.ToLookup(x => (x.Proxy, x.Parameter, x.Site, x.Head, x.Split, x.Metric));
+            foreach (var group in r.Rows.Select(x => (x.Proxy, x.Site, x.Head)).Distinct().GroupBy(x => x))
+            {
+                var (proxy, site, head) = group.Key;
+                var t = new Table().Title($"{proxy} at {site} head {head}: agreement with the model (mean over {r.Manifest.Runs.Count} seed(s)); ▼gap = iid − split, * = 95 % CI excludes 0 in every seed")
+                    .AddColumn("parameter");
+                foreach (var s in r.Manifest.Splits) t.AddColumn(s);
+                var parameters = r.Rows.Where(x => x.Proxy == proxy && x.Site == site && x.Head == head).Select(x => x.Parameter).Distinct().OrderBy(p => p ?? 0);
+                foreach (var p in parameters)
+                {
+                    var cells = new List<string> { p?.ToString() ?? "–" };
+                    foreach (var s in r.Manifest.Splits)
+                    {
+                        var a = summary[(proxy, p, site, head, s, SplitFaithfulness.Agreement)].FirstOrDefault();
+                        var gap = summary[(proxy, p, site, head, s, SplitFaithfulness.Agreement + "_gap")].FirstOrDefault();
+                        var gaps = bySeed[(proxy, p, site, head, s, SplitFaithfulness.Agreement + "_gap")].ToList();
+                        bool sig = gaps.Count > 0 && (gaps.All(g => g.CiLow > 0) || gaps.All(g => g.CiHigh < 0));
+                        var cell = a?.Mean is double m ? $"{m:F3}" : "n/a";
+                        if (gap?.Mean is double gm) cell += sig ? $" [yellow]▼{gm:+0.000;-0.000}*[/]" : $" [grey]▼{gm:+0.000;-0.000}[/]";
+                        cells.Add(cell);
+                    }
+                    t.AddRow(cells.ToArray());
+                }
+                ctx.Console.Write(t);
+            }
+        }
+    }
+}

@@ -1,0 +1,23 @@
+using Mirage.IO;
+
+namespace Mirage.Faithfulness;
+
+/// <summary>Writes a results directory (docs/results-format.md) all at once: staged, then renamed into place.</summary>
+public static class ResultsWriter
+{
+    public static void Write(string dir, SimplifyResults r)
+    {
+        using var staging = new StagingDirectory(dir);
+        string P(string f) => Path.Combine(staging.Path, f);
+        var summary = FaithfulnessRows.Summarize(r.Rows);
+        Json.Save(P("manifest.json"), r.Manifest);
+        Csv.Save(P("faithfulness.csv"), r.Rows);
+        Csv.Save(P("faithfulness_summary.csv"), summary);
+        Csv.Save(P("breakdown.csv"), r.Breakdown);
+        Csv.Save(P("model_accuracy.csv"), r.ModelAccuracy);
+        AtomicFile.WriteAllText(P("faithfulness.json"), System.Text.Json.JsonSerializer.Serialize(new { manifest = r.Manifest, rows = r.Rows, summary }, Json.Compact));
+        AtomicFile.WriteAllText(P("examples.json"), System.Text.Json.JsonSerializer.Serialize(r.Examples, Json.Compact));
+        AtomicFile.WriteAllText(P("pca_points.json"), System.Text.Json.JsonSerializer.Serialize(r.PcaPoints, Json.Compact));
+        staging.Commit();
+    }
+}

@@ -1,0 +1,66 @@
+using Mirage.Faithfulness;
+using Mirage.Native;
+using TorchSharp;
+
+namespace Mirage.Tests;
+
+public class FaithfulnessTests
+{
+    [Fact]
+    public void Jsd_is_zero_for_equal_rows_one_for_disjoint_rows_and_symmetric()
+    {
+        TorchRuntime.Init();
+        var p = torch.tensor(new float[] { 0.5f, 0.5f, 0, 1, 0, 0, 0.2f, 0.3f, 0.5f }, 3, 3);
+        var q = torch.tensor(new float[] { 0.5f, 0.5f, 0, 0, 0, 1, 0.5f, 0.3f, 0.2f }, 3, 3);
+        var j = Divergences.Jsd(p, q).data<float>().ToArray();
+        Assert.Equal(0, j[0], 6);
+        Assert.Equal(1, j[1], 5);
+        Assert.InRange(j[2], 0.01, 0.99);
+        Assert.Equal(j, Divergences.Jsd(q, p).data<float>().ToArray());
+    }
+
+    [Fact]
+    public void Kl_from_log_probs_matches_the_definition()
+    {
+        TorchRuntime.Init();
+        var lp = torch.tensor(new double[] { 0.7, 0.3 }).log().unsqueeze(0);
+        var lq = torch.tensor(new double[] { 0.4, 0.6 }).log().unsqueeze(0);
+        double expected = 0.7 * Math.Log(0.7 / 0.4) + 0.3 * Math.Log(0.3 / 0.6);
+        Assert.Equal(expected, Divergences.KlFromLogProbs(lp, lq).item<double>(), 10);
+    }
+
+    [Fact]
+    public void Bootstrap_interval_brackets_the_value_is_seeded_and_collapses_on_constant_data()
+    {
+        var s = new RatioStat(200);
+        var rng = new Random(1);
+        for (int i = 0; i < 200; i++) s.Add(i, rng.Next(2), 1);
+        var a = Bootstrap.Interval(s, seed: 3)!.Value;
+        Assert.Equal(a, Bootstrap.Interval(s, seed: 3)!.Value);
+        Assert.True(a.Low < s.Value && s.Value < a.High);
+        Assert.InRange(a.High - a.Low, 0.05, 0.2);    // about ±1.96·sqrt(.25/200) = ±0.07
+        var c = new RatioStat(50);
+        for (int i = 0; i < 50; i++) c.Add(i, 2, 2);
+        Assert.Equal((1.0, 1.0), Bootstrap.Interval(c, 1)!.Value);
+        var gap = Bootstrap.DifferenceInterval(c, s, 4)!.Value;
+        Assert.True(gap.Low > 0 && gap.Low < 1 - s.Value!.Value && gap.High > 1 - s.Value.Value);
+    }
+
+    [Fact]
+    public void Rows_hold_values_intervals_and_gaps_against_iid()
+    {
+        var iid = new SplitFaithfulness("iid", 2);
+        var ood = new SplitFaithfulness("unseen_depth", 2);
+        foreach (var m in SplitFaithfulness.Metrics) { iid.Stats[m].Add(0, 1); iid.Stats[m].Add(1, 1); ood.Stats[m].Add(0, 0); ood.Stats[m].Add(1, 1); }
+        var proxy = new SplicedProxy("pca", 4, "blocks.1.attn", 1, 0, new Model.Hooks());
+        var rows = FaithfulnessRows.For(7, "r", proxy, [iid, ood], 200).ToList();
+        var gap = Assert.Single(rows, r => r.Metric == "agreement_gap");
+        Assert.Equal("unseen_depth", gap.Split);
+        Assert.Equal(0.5, gap.Value);
+        Assert.Equal(5 * 2 + 5, rows.Count);
+        var summary = FaithfulnessRows.Summarize(rows.Concat(rows.Select(r => r with { Seed = 8, Value = r.Value + 0.1 })));
+        var s = Assert.Single(summary, x => x.Metric == "agreement" && x.Split == "iid");
+        Assert.Equal(1.05, s.Mean!.Value, 10);
+        Assert.Equal(2, s.Seeds);
+    }
+}

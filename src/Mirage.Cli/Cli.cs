@@ -62,5 +62,7 @@ public static class Cli
         yield return TrainCommand.Create(ctx);
         yield return EvalCommand.Create(ctx);
         yield return SimplifyCommand.Create(ctx);
+        yield return ReportCommand.Create(ctx);
+        yield return BenchCommand.Create(ctx);
     }
 }

@@ -1,0 +1,170 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using Mirage.Benchmarks;
+using Mirage.Faithfulness;
+using Mirage.IO;
+using Mirage.Simplify;
+using Mirage.Tasks;
+using Spectre.Console;
+
+namespace Mirage.Cli.Commands;
+
+/// <summary>
+/// <c>mirage bench train|simplify</c>: speed and memory, measured (never asserted in tests). Figures drift between runs
+/// on shared machines: compare ratios within one run.
+/// </summary>
+public static class BenchCommand
+{
+    public static Command Create(CliContext ctx)
+    {
+        var bench = new Command("bench", "Measure speed and memory (training vs PyTorch, hook-site overhead, the MKL shim; proxy fitting).");
+        bench.Subcommands.Add(Train(ctx));
+        bench.Subcommands.Add(Simplify(ctx));
+        return bench;
+    }
+
+    static Command Train(CliContext ctx)
+    {
+        var steps = new Option<int>("--steps") { Description = "Timed steps per measurement", DefaultValueFactory = _ => 50 };
+        var heads = new Option<string>("--heads") { Description = "Head counts to measure (comma-separated)", DefaultValueFactory = _ => "1,4" };
+        var reference = new Option<string?>("--reference") { Description = "Path of torch_reference.py (default: ../shared/bench/torch_reference.py from the repository root)" };
+        var noTorch = new Option<bool>("--no-pytorch") { Description = "Skip the PyTorch comparison" };
+        var shim = new Option<bool>("--mkl-shim-compare") { Description = "Also measure in a child process with the MKL shim off (MIRAGE_MKL_SHIM=0)" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON line per measurement (used by the shim comparison)" };
+        var cmd = new Command("train", "Training and inference tokens/s of the default model (and a 4-head variant), peak RSS, and the ratio to PyTorch.")
+        { steps, heads, reference, noTorch, shim, json };
+        cmd.SetAction(r =>
+        {
+            var headCounts = r.GetValue(heads)!.Split(',').Select(h => int.TryParse(h, out var v) && v >= 1 ? v : throw new UserError($"--heads {h}: expected positive integers")).ToList();
+            var results = headCounts.Select(h => TrainBenchmark.Run(new TrainBenchConfig(Heads: h, Steps: r.GetValue(steps)))).ToList();
+            if (r.GetValue(json)) { foreach (var x in results) ctx.Stdout.WriteLine(JsonSerializer.Serialize(x, Json.Compact)); return 0; }
+
+            var t = new Table().Title("Mirage training/inference throughput (2 layers, d_model 128, d_mlp 512, batch 128 x 64 tokens, fp32)")
+                .AddColumns("heads", "train tok/s", "infer tok/s", "infer tok/s, no hook sites", "hook-site overhead", "RSS after warm-up", "RSS at end", "peak RSS");
+            foreach (var x in results)
+                t.AddRow(x.Config.Heads.ToString(), $"{x.TrainTokensPerS / 1000:F1}k", $"{x.InferTokensPerS / 1000:F1}k", $"{x.BareInferTokensPerS / 1000:F1}k",
+                    $"{x.HookSitesOverhead:+0.0%;-0.0%}", $"{x.RssAfterWarmupMb:F0} MB", $"{x.RssAfterRunMb:F0} MB", $"{x.PeakRssMb:F0} MB");
+            ctx.Console.Write(t);
+            ctx.Stdout.WriteLine($"MKL shim loaded: {results[0].MklShim}; torch threads: {results[0].Threads}");
+
+            if (r.GetValue(shim)) CompareShim(ctx, results, r.GetValue(steps), r.GetValue(heads)!);
+            if (!r.GetValue(noTorch)) CompareTorch(ctx, results, r.GetValue(reference), r.GetValue(steps));
+            return 0;
+        });
+        return cmd;
+    }
+
+    static void CompareShim(CliContext ctx, List<TrainBenchResult> withShim, int steps, string heads)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { typeof(BenchCommand).Assembly.Location, "bench", "train", "--json", "--no-pytorch", "--steps", steps.ToString(), "--heads", heads })
+            psi.ArgumentList.Add(a);
+        psi.Environment["MIRAGE_MKL_SHIM"] = "0";
+        using var p = Process.Start(psi)!;
+        var lines = p.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        p.WaitForExit();
+        var without = lines.Select(l => JsonSerializer.Deserialize<TrainBenchResult>(l, Json.Options)!).ToList();
+        var t = new Table().Title("MKL shim (MKL's AVX-512 path on AMD): with / without").AddColumns("heads", "train with", "train without", "gain", "infer with", "infer without", "gain");
+        foreach (var (a, b) in withShim.Zip(without))
+            t.AddRow(a.Config.Heads.ToString(), $"{a.TrainTokensPerS / 1000:F1}k", $"{b.TrainTokensPerS / 1000:F1}k", $"x{a.TrainTokensPerS / b.TrainTokensPerS:F2}",
+                $"{a.InferTokensPerS / 1000:F1}k", $"{b.InferTokensPerS / 1000:F1}k", $"x{a.InferTokensPerS / b.InferTokensPerS:F2}");
+        ctx.Console.Write(t);
+    }
+
+    static void CompareTorch(CliContext ctx, List<TrainBenchResult> mirage, string? reference, int steps)
+    {
+        reference ??= Path.Combine(RepoRoot(), "..", "shared", "bench", "torch_reference.py");
+        if (!File.Exists(reference)) { ctx.Stdout.WriteLine($"PyTorch comparison skipped: {reference} not found (pass --reference PATH)"); return; }
+        var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+        if (!Runs(python, "-c", "import torch")) { ctx.Stdout.WriteLine("PyTorch comparison skipped: python3 cannot import torch (Debian: apt-get install -y python3-torch)"); return; }
+        var t = new Table().Title("Mirage vs PyTorch (same model and batch; PyTorch with OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset, its best here)")
+            .AddColumns("heads", "PyTorch", "train tok/s", "Mirage/PyTorch", "infer tok/s", "Mirage/PyTorch", "PyTorch peak RSS");
+        foreach (var m in mirage)
+        {
+            var c = m.Config;
+            var psi = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { reference, "--layers", c.Layers.ToString(), "--heads", c.Heads.ToString(), "--d-model", c.DModel.ToString(), "--d-mlp", c.DMlp.ToString(),
+                "--vocab", c.Vocab.ToString(), "--seq-len", c.SeqLen.ToString(), "--batch", c.Batch.ToString(), "--steps", steps.ToString(), "--threads", m.Threads.ToString() })
+                psi.ArgumentList.Add(a);
+            psi.Environment.Remove("OPENBLAS_CORETYPE");
+            psi.Environment.Remove("OPENBLAS_L2_SIZE");
+            using var p = Process.Start(psi)!;
+            var output = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            var line = output.Split('\n').LastOrDefault(l => l.StartsWith('{'));
+            if (p.ExitCode != 0 || line is null) { ctx.Stdout.WriteLine($"PyTorch run failed: {p.StandardError.ReadToEnd().Split('\n').FirstOrDefault()}"); return; }
+            using var doc = JsonDocument.Parse(line);
+            var root = doc.RootElement;
+            double tt = root.GetProperty("train_tokens_per_s").GetDouble(), it = root.GetProperty("infer_tokens_per_s").GetDouble();
+            t.AddRow(c.Heads.ToString(), root.GetProperty("torch").GetString() ?? "?", $"{tt / 1000:F1}k", $"x{m.TrainTokensPerS / tt:F2}", $"{it / 1000:F1}k",
+                $"x{m.InferTokensPerS / it:F2}", $"{root.GetProperty("peak_rss_mb").GetDouble():F0} MB");
+        }
+        ctx.Console.Write(t);
+    }
+
+    static bool Runs(string exe, params string[] args)
+    {
+        try
+        {
+            var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in args) psi.ArgumentList.Add(a);
+            using var p = Process.Start(psi)!;
+            p.WaitForExit();
+            return p.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception) { return false; }
+    }
+
+    /// <summary>The repository root: the first parent of the binary holding Mirage.sln.</summary>
+    internal static string RepoRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "Mirage.sln"))) return d.FullName;
+        return Directory.GetCurrentDirectory();
+    }
+
+    static Command Simplify(CliContext ctx)
+    {
+        var run = new Option<string>("--run") { Description = "A trained run", Required = true };
+        var data = new Option<string>("--data") { Description = "Its data directory", Required = true };
+        var cmd = new Command("simplify", "Time per proxy: capture + fit of the default sweep on every head, and fit + evaluation on every split.") { run, data };
+        cmd.SetAction(r =>
+        {
+            var td = TaskDataLoader.Load(r.GetValue(data)!);
+            var t = new Table().Title("Proxy fitting and evaluation time (5 splits, every head, default sweeps, 1,000 fit sequences)")
+                .AddColumns("proxy", "sweep", "fit (whole sweep)", "fit + evaluate (whole sweep)", "per parameter");
+            foreach (var proxy in new[] { "pca", "kmeans", "onehot", "weight-svd" })
+            {
+                var cfg = new SimplifyConfig { Proxies = [proxy], ExampleSplits = [], BootstrapResamples = 200 };
+                var sw = Stopwatch.StartNew();
+                var res = new SimplifyRunner(td, cfg).Run([r.GetValue(run)!]);
+                double total = sw.Elapsed.TotalSeconds;
+                var fit = FitOnly(td, r.GetValue(run)!, proxy);
+                var sweep = res.Manifest.Sweeps[proxy];
+                t.AddRow(proxy, string.Join(",", sweep.Select(p => p?.ToString() ?? "–")), $"{fit:F2} s", $"{total:F1} s", $"{total / sweep.Count:F1} s");
+            }
+            ctx.Console.Write(t);
+            return 0;
+        });
+        return cmd;
+    }
+
+    static double FitOnly(TaskData td, string run, string proxy)
+    {
+        var (model, _) = Training.Checkpoint.LoadModel(run);
+        using var _m = model;
+        var sd = model.ToTransformerLensStateDict();
+        using var cap = ActivationCapture.Run(model, td.Splits["train"].Take(1000).ToList());
+        var sw = Stopwatch.StartNew();
+        foreach (var p in ProxyCatalog.DefaultSweep(proxy, model.Config.HeadDim))
+            for (int l = 0; l < model.Config.Layers; l++)
+                for (int h = 0; h < model.Config.Heads; h++)
+                {
+                    using var impl = ProxyCatalog.Create(proxy, p, 0);
+                    impl.Fit(ProxyCatalog.NeedsData(proxy) ? cap.Head(l, h) : null,
+                        new HeadWeights(sd[$"blocks.{l}.attn.W_Q"][h], sd[$"blocks.{l}.attn.b_Q"][h], sd[$"blocks.{l}.attn.W_K"][h], sd[$"blocks.{l}.attn.b_K"][h]));
+                }
+        return sw.Elapsed.TotalSeconds;
+    }
+}

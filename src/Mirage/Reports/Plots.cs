@@ -1,0 +1,191 @@
+using Mirage.Faithfulness;
+using ScottPlot;
+
+namespace Mirage.Reports;
+
+/// <summary>The report's figures as PNG files (ScottPlot). Each method writes one file into a folder and returns its name.</summary>
+public static class Plots
+{
+    static readonly IPalette Palette = new ScottPlot.Palettes.Category10();
+    const int W = 760, H = 420;
+
+    static Color SplitColor(ResultsSet r, string split) => Palette.GetColor(Math.Max(0, r.Splits.ToList().IndexOf(split)));
+
+    static string Save(Plot plt, string dir, string name, int w = W, int h = H)
+    {
+        plt.SavePng(Path.Combine(dir, name), w, h);
+        return name;
+    }
+
+    /// <summary>1. Model accuracy per split (one line per seed) and per depth (one line per seed and split).</summary>
+    public static List<string> ModelAccuracy(ResultsSet r, string dir)
+    {
+        var files = new List<string>();
+        var plt = new Plot();
+        var seeds = r.ModelAccuracy.Select(m => m.Seed).Distinct().Order().ToList();
+        foreach (var seed in seeds)
+        {
+            var ys = r.Splits.Select(s => r.ModelAccuracy.FirstOrDefault(m => m.Seed == seed && m.Split == s && m.Breakdown == "all")?.Accuracy ?? double.NaN).ToArray();
+            var sc = plt.Add.Scatter(Enumerable.Range(0, ys.Length).Select(i => (double)i).ToArray(), ys);
+            sc.LegendText = $"seed {seed}"; sc.MarkerSize = 8;
+        }
+        plt.Axes.Bottom.SetTicks(Enumerable.Range(0, r.Splits.Count).Select(i => (double)i).ToArray(), r.Splits.Select(s => s.Replace("_", " ")).ToArray());
+        plt.Axes.SetLimitsY(0, 1.02);
+        plt.Title("Model accuracy per split"); plt.YLabel("accuracy (task metric)");
+        plt.ShowLegend(Alignment.LowerLeft);
+        files.Add(Save(plt, dir, "model_accuracy_split.png"));
+
+        var byDepth = new Plot();
+        foreach (var split in r.Splits)
+            foreach (var seed in seeds)
+            {
+                var pts = r.ModelAccuracy.Where(m => m.Seed == seed && m.Split == split && m.Breakdown == "depth" && m.Accuracy is not null && m.Scored >= 10).OrderBy(m => m.Key).ToList();
+                if (pts.Count == 0) continue;
+                var sc = byDepth.Add.Scatter(pts.Select(p => (double)p.Key!).ToArray(), pts.Select(p => p.Accuracy!.Value).ToArray());
+                sc.Color = SplitColor(r, split); sc.MarkerSize = 5;
+                if (seed == seeds[0]) sc.LegendText = split;
+            }
+        byDepth.Axes.SetLimitsY(0, 1.02);
+        byDepth.Title("Model accuracy by depth of the closed bracket (one line per seed)"); byDepth.XLabel("depth"); byDepth.YLabel("accuracy");
+        byDepth.ShowLegend(Alignment.LowerLeft);
+        files.Add(Save(byDepth, dir, "model_accuracy_depth.png"));
+        return files;
+    }
+
+    /// <summary>2. Faithfulness (agreement, attention JSD) vs parameter, one line per split with its interval band.</summary>
+    public static string? Sweep(ResultsSet r, string dir, string proxy, string site, int? head, string metric)
+    {
+        var ps = r.Parameters(proxy, site, head).Where(p => p is not null).Select(p => p!.Value).ToList();
+        if (ps.Count < 2) return null;
+        var plt = new Plot();
+        var xs = ps.Select(p => Math.Log2(p)).ToArray();
+        foreach (var split in r.Splits)
+        {
+            var mean = ps.Select(p => r.Mean(proxy, p, site, head, split, metric) ?? double.NaN).ToArray();
+            if (mean.All(double.IsNaN)) continue;
+            // Band: the mean over seeds of each seed's interval.
+            var lo = ps.Select(p => r.PerSeed(proxy, p, site, head, split, metric).Select(x => x.CiLow ?? double.NaN).DefaultIfEmpty(double.NaN).Average()).ToArray();
+            var hi = ps.Select(p => r.PerSeed(proxy, p, site, head, split, metric).Select(x => x.CiHigh ?? double.NaN).DefaultIfEmpty(double.NaN).Average()).ToArray();
+            var band = plt.Add.FillY(xs, lo, hi);
+            band.FillColor = SplitColor(r, split).WithAlpha(0.18); band.LineWidth = 0;
+            var sc = plt.Add.Scatter(xs, mean);
+            sc.Color = SplitColor(r, split); sc.LegendText = split; sc.LineWidth = 2; sc.MarkerSize = 6;
+        }
+        plt.Axes.Bottom.SetTicks(xs, ps.Select(p => p.ToString()).ToArray());
+        string what = metric == SplitFaithfulness.Agreement ? "agreement with the model" : "attention JSD (bits)";
+        plt.Title($"{proxy} at {site} head {head}: {what}");
+        plt.XLabel(proxy.Contains("kmeans") ? "clusters" : "rank"); plt.YLabel(what);
+        if (metric == SplitFaithfulness.Agreement) plt.Axes.SetLimitsY(0, 1.02);
+        plt.ShowLegend(metric == SplitFaithfulness.Agreement ? Alignment.LowerRight : Alignment.UpperRight);
+        return Save(plt, dir, $"sweep_{Slug(proxy, site, head)}_{metric}.png");
+    }
+
+    /// <summary>3. The agreement gap (iid − split) per proxy at its chosen parameter, bars with error bars.</summary>
+    public static string Gaps(ResultsSet r, string dir)
+    {
+        var plt = new Plot();
+        var targets = r.Targets();
+        var oodSplits = r.Splits.Where(s => s != FaithfulnessRows.ReferenceSplit).ToList();
+        double width = 0.8 / Math.Max(1, oodSplits.Count);
+        var labels = new List<string>();
+        for (int t = 0; t < targets.Count; t++)
+        {
+            var (proxy, site, head) = targets[t];
+            var p = r.Chosen(proxy, site, head);
+            labels.Add(Findings.Label(proxy, p, site, head).Replace(" at ", "\n").Replace("blocks.", "L").Replace(".attn", ""));
+            for (int s = 0; s < oodSplits.Count; s++)
+            {
+                var rows = r.PerSeed(proxy, p, site, head, oodSplits[s], SplitFaithfulness.Agreement + "_gap").ToList();
+                if (rows.Count == 0) continue;
+                double mean = rows.Average(x => x.Value ?? 0);
+                // Error bar: the widest half-interval over seeds (or the seed spread if larger).
+                double err = rows.Select(x => Math.Max((x.CiHigh ?? mean) - mean, mean - (x.CiLow ?? mean))).Max();
+                if (rows.Count > 1) err = Math.Max(err, rows.Max(x => x.Value ?? 0) - mean);
+                var bar = new Bar { Position = t + (s - (oodSplits.Count - 1) / 2.0) * width, Value = mean, Error = err, Size = width * 0.9, FillColor = SplitColor(r, oodSplits[s]) };
+                plt.Add.Bar(bar);
+            }
+        }
+        for (int s = 0; s < oodSplits.Count; s++) plt.Legend.ManualItems.Add(new LegendItem { LabelText = oodSplits[s], FillColor = SplitColor(r, oodSplits[s]) });
+        plt.ShowLegend(Alignment.UpperLeft);
+        plt.Axes.Bottom.SetTicks(Enumerable.Range(0, targets.Count).Select(i => (double)i).ToArray(), labels.ToArray());
+        plt.Title("Generalization gap of each proxy: agreement on iid minus agreement on the split");
+        plt.YLabel("agreement gap (iid − split)");
+        return Save(plt, dir, "gaps.png", Math.Max(W, 110 * targets.Count), 460);
+    }
+
+    /// <summary>4. One attention map (model or proxy) on an example sequence, tokens on the axes.</summary>
+    public static string Attention(float[][] pattern, IReadOnlyList<string> tokens, string title, string dir, string name)
+    {
+        int n = pattern.Length;
+        var data = new double[n, n];
+        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) data[i, j] = pattern[i][j];
+        var plt = new Plot();
+        var hm = plt.Add.Heatmap(data);
+        hm.Colormap = new ScottPlot.Colormaps.Viridis();
+        plt.Title(title, 12);
+        var ticks = Enumerable.Range(0, n).Select(i => (double)i).ToArray();
+        var labels = tokens.Take(n).ToArray();
+        plt.Axes.Bottom.SetTicks(ticks, labels);
+        plt.Axes.Left.SetTicks(ticks.Select(t => (double)(n - 1 - t)).ToArray(), labels);
+        plt.Axes.Bottom.TickLabelStyle.Rotation = 90;
+        plt.Axes.Bottom.TickLabelStyle.FontSize = 9; plt.Axes.Left.TickLabelStyle.FontSize = 9;
+        plt.XLabel("key"); plt.YLabel("query");
+        return Save(plt, dir, name, 420, 440);
+    }
+
+    /// <summary>5. First two principal components of a head's keys or queries, coloured by depth; train vs unseen_depth.</summary>
+    public static string Pca(PcaPoints pts, string dir)
+    {
+        var plt = new Plot();
+        var cmap = new ScottPlot.Colormaps.Turbo();
+        int maxDepth = Math.Max(1, pts.Points.Max(p => p.Depth));
+        foreach (var group in pts.Points.GroupBy(p => (p.Source, p.Depth)).OrderBy(g => g.Key.Source).ThenBy(g => g.Key.Depth))
+        {
+            var m = plt.Add.ScatterPoints(group.Select(p => (double)p.Pc1).ToArray(), group.Select(p => (double)p.Pc2).ToArray());
+            m.Color = cmap.GetColor(group.Key.Depth / (double)maxDepth).WithAlpha(0.8);
+            m.MarkerShape = group.Key.Source == "unseen_depth" ? MarkerShape.Cross : MarkerShape.FilledCircle;
+            m.MarkerSize = group.Key.Source == "unseen_depth" ? 7 : 4;
+        }
+        foreach (var src in pts.Points.Select(p => p.Source).Distinct())
+            plt.Legend.ManualItems.Add(new LegendItem { LabelText = src + (src == "unseen_depth" ? " (×)" : " (•)"), MarkerShape = src == "unseen_depth" ? MarkerShape.Cross : MarkerShape.FilledCircle, MarkerColor = Colors.Gray });
+        foreach (int d in new[] { 0, maxDepth / 2, maxDepth }.Distinct())
+            plt.Legend.ManualItems.Add(new LegendItem { LabelText = $"depth {d}", MarkerShape = MarkerShape.FilledSquare, MarkerColor = cmap.GetColor(d / (double)maxDepth) });
+        plt.ShowLegend(Alignment.UpperRight);
+        plt.Title($"{pts.Kind} of {pts.Site} head {pts.Head}: first two principal components (colour = depth)", 12);
+        plt.XLabel($"PC1 ({pts.ExplainedVariance.ElementAtOrDefault(0):P0} of variance)"); plt.YLabel($"PC2 ({pts.ExplainedVariance.ElementAtOrDefault(1):P0})");
+        return Save(plt, dir, $"pca_{pts.Kind}_{Slug("", pts.Site, pts.Head)}.png", 640, 480);
+    }
+
+    /// <summary>6. Accuracy by depth on unseen_depth: the model vs each proxy at its chosen parameter.</summary>
+    public static string? DepthAccuracy(ResultsSet r, string dir, string site, int? head, string split = "unseen_depth")
+    {
+        var rows = r.Breakdown.Where(b => b.Site == site && b.Head == head && b.Split == split && b.Breakdown == "depth").ToList();
+        if (rows.Count == 0) return null;
+        var plt = new Plot();
+        var model = rows.Where(b => b.Metric == SplitFaithfulness.ModelAccuracy).GroupBy(b => b.Key).OrderBy(g => g.Key)
+            .Where(g => g.Sum(x => x.N) >= 20).Select(g => (Key: (double)g.Key, Acc: g.Average(x => x.Value ?? 0))).ToList();
+        int color = 0;
+        foreach (var proxy in r.Targets().Where(t => t.Site == site && t.Head == head).Select(t => t.Proxy).Distinct())
+        {
+            var p = r.Chosen(proxy, site, head);
+            var pts = rows.Where(b => b.Proxy == proxy && b.Parameter == p && b.Metric == SplitFaithfulness.ProxyAccuracy).GroupBy(b => b.Key).OrderBy(g => g.Key)
+                .Where(g => g.Sum(x => x.N) >= 20).Select(g => (Key: (double)g.Key, Acc: g.Average(x => x.Value ?? 0))).ToList();
+            if (pts.Count == 0) continue;
+            var sc = plt.Add.Scatter(pts.Select(x => x.Key).ToArray(), pts.Select(x => x.Acc).ToArray());
+            sc.LegendText = Findings.Label(proxy, p, site, head).Split(" at ")[0]; sc.Color = Palette.GetColor(1 + color++); sc.LinePattern = LinePattern.Dashed;
+        }
+        if (model.Count > 0)
+        {
+            var m = plt.Add.Scatter(model.Select(x => x.Key).ToArray(), model.Select(x => x.Acc).ToArray());
+            m.LegendText = "model"; m.Color = Colors.Black; m.LineWidth = 3; m.MarkerSize = 7;
+        }
+        plt.Axes.SetLimitsY(0, 1.02);
+        plt.Title($"Accuracy by depth on {split}: model vs proxies at {site} head {head}", 12);
+        plt.XLabel("depth of the closed bracket"); plt.YLabel("accuracy");
+        plt.ShowLegend(Alignment.LowerLeft);
+        return Save(plt, dir, $"depth_accuracy_{Slug("", site, head)}.png");
+    }
+
+    public static string Slug(string proxy, string site, int? head) =>
+        string.Join("_", new[] { proxy, site.Replace("blocks.", "L").Replace(".attn", ""), head is int h ? $"h{h}" : "" }.Where(s => s != "")).Replace("-", "");
+}

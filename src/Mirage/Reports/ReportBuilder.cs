@@ -1,0 +1,145 @@
+using System.Net;
+using System.Text;
+using Mirage.Faithfulness;
+using Mirage.IO;
+
+namespace Mirage.Reports;
+
+/// <summary>
+/// Builds REPORT/ from a results directory: PNG plots, report.md (the same tables and findings, linking the PNGs) and
+/// a self-contained report.html (images embedded as data: URIs, inline CSS; opens offline). Staged, then renamed.
+/// </summary>
+public static class ReportBuilder
+{
+    /// <summary>A section of the report: heading, prose, tables (markdown-ish rows) and figures.</summary>
+    sealed record Section(string Title, string Intro, List<(string Caption, List<string[]> Rows)> Tables, List<(string File, string Caption)> Figures);
+
+    public static void Build(string resultsDir, string reportDir)
+    {
+        var r = ResultsSet.Load(resultsDir);
+        using var staging = new StagingDirectory(reportDir);
+        var sections = Sections(r, staging.Path);
+        var findings = Findings.From(r);
+        AtomicFile.WriteAllText(Path.Combine(staging.Path, "report.md"), Markdown(r, findings, sections));
+        AtomicFile.WriteAllText(Path.Combine(staging.Path, "report.html"), Html(r, findings, sections, staging.Path));
+        staging.Commit();
+    }
+
+    static List<Section> Sections(ResultsSet r, string dir)
+    {
+        var list = new List<Section>();
+        // 1. Model accuracy.
+        var seeds = r.ModelAccuracy.Select(m => m.Seed).Distinct().Order().ToList();
+        var accRows = new List<string[]> { new[] { "seed" }.Concat(r.Splits).ToArray() };
+        foreach (var s in seeds)
+            accRows.Add(new[] { s.ToString() }.Concat(r.Splits.Select(sp => F(r.ModelAccuracy.FirstOrDefault(m => m.Seed == s && m.Split == sp && m.Breakdown == "all")?.Accuracy))).ToArray());
+        list.Add(new Section("Model accuracy", "The task metric (closing brackets whose opener is at least 10 positions back, argmax over closers) of each trained model, per split and per depth.",
+            [("Accuracy per split and seed", accRows)], Plots.ModelAccuracy(r, dir).Select(f => (f, f.Contains("depth") ? "Accuracy by depth (one line per seed and split; depths with fewer than 10 scored positions omitted)" : "Accuracy per split (one line per seed)")).ToList()));
+
+        // 2. Faithfulness tables and sweeps.
+        var tables = new List<(string, List<string[]>)>();
+        var figs = new List<(string, string)>();
+        foreach (var (proxy, site, head) in r.Targets())
+        {
+            var rows = new List<string[]> { new[] { proxy.Contains("kmeans") ? "clusters" : "parameter" }.Concat(r.Splits).ToArray() };
+            foreach (var p in r.Parameters(proxy, site, head))
+                rows.Add(new[] { p?.ToString() ?? "–" }.Concat(r.Splits.Select(s => Cell(r, proxy, p, site, head, s))).ToArray());
+            tables.Add(($"{proxy} at {site} head {head}: agreement with the model [95 % CI]; ▼ gap = iid − split (bold when its interval excludes 0 in every seed)", rows));
+            foreach (var metric in new[] { SplitFaithfulness.Agreement, SplitFaithfulness.AttentionJsd })
+                if (Plots.Sweep(r, dir, proxy, site, head, metric) is string f) figs.Add((f, $"{proxy} at {site} head {head}: {metric.Replace('_', ' ')} vs {(proxy.Contains("kmeans") ? "cluster count" : "rank")}, one line per split, band = 95 % interval"));
+        }
+        list.Add(new Section("Faithfulness of each proxy", $"Each proxy is fitted on {r.Manifest.FitN} {r.Manifest.FitSplit} sequences and spliced into the model at one head; agreement is the fraction of scored positions where the proxy's prediction equals the model's. Means over {r.Seeds} seed(s).", tables, figs));
+
+        // 3. Gaps.
+        list.Add(new Section("Generalization gaps", "Agreement on iid minus agreement on each split, for each proxy at its chosen parameter: the smallest rank or cluster count whose iid agreement is at least 0.95 (else the largest swept). Error bars: the widest 95 % interval over seeds.",
+            [], [(Plots.Gaps(r, dir), "Agreement gap per proxy and split")]));
+
+        // 4. Attention maps.
+        var maps = new List<(string, string)>();
+        foreach (var ex in r.Examples.Where(e => e.Seed == r.Examples.FirstOrDefault()?.Seed))
+        {
+            string slug = Plots.Slug("", ex.Site, ex.Head) + "_" + ex.Split;
+            maps.Add((Plots.Attention(ex.Model, ex.Tokens, $"model, {ex.Split}", dir, $"attn_{slug}_model.png"), $"{ex.Site} head {ex.Head}, {ex.Split}: the model"));
+            foreach (var pp in ex.Proxies.Where(pp => pp.Parameter == r.Chosen(pp.Proxy, ex.Site, ex.Head)))
+                maps.Add((Plots.Attention(pp.Pattern, ex.Tokens, $"{Findings.Label(pp.Proxy, pp.Parameter, "", null).Split(" at")[0]}, {ex.Split}", dir, $"attn_{slug}_{Plots.Slug(pp.Proxy, "", null)}{pp.Parameter}.png"),
+                    $"{ex.Site} head {ex.Head}, {ex.Split}: {Findings.Label(pp.Proxy, pp.Parameter, "", null).Split(" at")[0]}"));
+        }
+        if (maps.Count > 0) list.Add(new Section("Attention maps", "The simplified head's attention on one example sequence from iid and from unseen_depth: the model, then each proxy at its chosen parameter (rows: query positions; columns: keys).", [], maps));
+        else list.Add(new Section("Attention maps", "examples.json is missing from the results directory: no attention maps.", [], []));
+
+        // 5. PCA of keys and queries.
+        var pcs = r.PcaPoints.Select(p => (Plots.Pca(p, dir), $"{p.Kind} of {p.Site} head {p.Head}: train (•) vs unseen_depth (×), colour = depth")).ToList();
+        list.Add(new Section("Keys and queries in their first two principal components", pcs.Count > 0 ? "Principal directions fitted on the training fit set; unseen-depth points projected on them." : "pca_points.json is missing: no PCA plots.", [], pcs));
+
+        // 6. Accuracy by depth, model vs proxies.
+        var depth = r.Targets().Select(t => (t.Site, t.Head)).Distinct().Select(t => Plots.DepthAccuracy(r, dir, t.Site, t.Head)).Where(f => f is not null)
+            .Select(f => (f!, "Accuracy by depth on unseen_depth (depths with fewer than 20 scored positions omitted)")).ToList();
+        list.Add(new Section("Who generalizes better? Accuracy by depth on unseen_depth", "The model (black) and each proxy at its chosen parameter. A proxy above the model generalizes better than what it is supposed to explain.", [], depth));
+        return list;
+    }
+
+    static string Cell(ResultsSet r, string proxy, int? p, string site, int? head, string split)
+    {
+        var mean = r.Mean(proxy, p, site, head, split, SplitFaithfulness.Agreement);
+        if (mean is null) return "";
+        var rows = r.PerSeed(proxy, p, site, head, split, SplitFaithfulness.Agreement).ToList();
+        string ci = rows.Count > 0 && rows.All(x => x.CiLow is not null) ? $" [{rows.Average(x => x.CiLow!.Value):F2}, {rows.Average(x => x.CiHigh!.Value):F2}]" : "";
+        var gaps = r.PerSeed(proxy, p, site, head, split, SplitFaithfulness.Agreement + "_gap").ToList();
+        if (gaps.Count == 0) return $"{mean:F3}{ci}";
+        bool sig = gaps.All(g => g.CiLow > 0) || gaps.All(g => g.CiHigh < 0);
+        var gap = $"▼{gaps.Average(g => g.Value ?? 0):+0.000;-0.000}";
+        return $"{mean:F3}{ci} " + (sig ? $"**{gap}**" : gap);
+    }
+
+    static string F(double? v) => v is double d ? d.ToString("F3", System.Globalization.CultureInfo.InvariantCulture) : "";
+
+    static string Markdown(ResultsSet r, List<string> findings, List<Section> sections)
+    {
+        var sb = new StringBuilder();
+        sb.Append($"# Mirage report: {r.Manifest.Task}\n\nResults: `{r.Manifest.Data}` data, {r.Seeds} seed(s), proxies {string.Join(", ", r.Manifest.Proxies)}.\n\n## Findings\n\n");
+        foreach (var f in findings) sb.Append($"- {f}\n");
+        foreach (var s in sections)
+        {
+            sb.Append($"\n## {s.Title}\n\n{s.Intro}\n\n");
+            foreach (var (caption, rows) in s.Tables)
+            {
+                sb.Append($"**{caption}**\n\n| {string.Join(" | ", rows[0])} |\n|{string.Concat(rows[0].Select(_ => "---|"))}\n");
+                foreach (var row in rows.Skip(1)) sb.Append($"| {string.Join(" | ", row)} |\n");
+                sb.Append('\n');
+            }
+            foreach (var (file, caption) in s.Figures) sb.Append($"![{caption}]({file})\n\n");
+        }
+        return sb.ToString();
+    }
+
+    static string Html(ResultsSet r, List<string> findings, List<Section> sections, string dir)
+    {
+        string E(string s) => WebUtility.HtmlEncode(s);
+        string Md(string cell) => System.Text.RegularExpressions.Regex.Replace(E(cell), @"\*\*(.+?)\*\*", "<strong class=\"gap\">$1</strong>");
+        var sb = new StringBuilder();
+        sb.Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Mirage report</title><style>")
+          .Append("body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1100px;margin:2em auto;padding:0 1.5em;color:#222;line-height:1.5}")
+          .Append("h1{border-bottom:2px solid #444;padding-bottom:.3em}h2{margin-top:2em;border-bottom:1px solid #ccc}")
+          .Append("table{border-collapse:collapse;margin:1em 0;font-size:.88em}th,td{border:1px solid #ccc;padding:.3em .6em;text-align:right}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}")
+          .Append(".gap{color:#b00}.findings li{margin:.3em 0}figure{display:inline-block;margin:.5em;vertical-align:top}figure img{max-width:100%;border:1px solid #eee}figcaption{font-size:.85em;color:#555;max-width:640px}")
+          .Append(".caption{font-weight:600;margin-top:1.2em}.meta{color:#555}</style></head><body>");
+        sb.Append($"<h1>Mirage report: {E(r.Manifest.Task)}</h1><p class=\"meta\">Data <code>{E(r.Manifest.Data)}</code>; {r.Seeds} seed(s); proxies {E(string.Join(", ", r.Manifest.Proxies))}; fitted on {r.Manifest.FitN} {E(r.Manifest.FitSplit)} sequences.</p>");
+        sb.Append("<h2>Findings</h2><ul class=\"findings\">");
+        foreach (var f in findings) sb.Append($"<li>{E(f)}</li>");
+        sb.Append("</ul>");
+        foreach (var s in sections)
+        {
+            sb.Append($"<h2>{E(s.Title)}</h2><p>{E(s.Intro)}</p>");
+            foreach (var (caption, rows) in s.Tables)
+            {
+                sb.Append($"<div class=\"caption\">{Md(caption)}</div><table><tr>{string.Concat(rows[0].Select(h => $"<th>{E(h)}</th>"))}</tr>");
+                foreach (var row in rows.Skip(1)) sb.Append($"<tr>{string.Concat(row.Select(c => $"<td>{Md(c)}</td>"))}</tr>");
+                sb.Append("</table>");
+            }
+            foreach (var (file, caption) in s.Figures)
+                sb.Append($"<figure><img alt=\"{E(caption)}\" src=\"data:image/png;base64,{Convert.ToBase64String(File.ReadAllBytes(Path.Combine(dir, file)))}\"><figcaption>{E(caption)}</figcaption></figure>");
+        }
+        sb.Append("</body></html>\n");
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,68 @@
+using System.Text.Json;
+using Mirage.Faithfulness;
+using Mirage.IO;
+
+namespace Mirage.Reports;
+
+/// <summary>A results directory read back (docs/results-format.md). examples.json and pca_points.json are optional.</summary>
+public sealed class ResultsSet
+{
+    public required string Directory { get; init; }
+    public required SimplifyManifest Manifest { get; init; }
+    public required List<FaithfulnessRow> Rows { get; init; }
+    public required List<SummaryRow> Summary { get; init; }
+    public required List<BreakdownRow> Breakdown { get; init; }
+    public required List<ModelAccuracyRow> ModelAccuracy { get; init; }
+    public required List<ExampleMaps> Examples { get; init; }
+    public required List<PcaPoints> PcaPoints { get; init; }
+
+    public IReadOnlyList<string> Splits => Manifest.Splits;
+    public int Seeds => Manifest.Runs.Count;
+
+    public static ResultsSet Load(string dir)
+    {
+        if (!System.IO.Directory.Exists(dir)) throw new UserError($"{dir}: results directory not found (make one with `mirage simplify --out {dir}`)");
+        string P(string f) => Path.Combine(dir, f);
+        List<T> Optional<T>(string f)
+        {
+            if (!File.Exists(P(f))) return [];
+            try { return JsonSerializer.Deserialize<List<T>>(File.ReadAllText(P(f)), Json.Options) ?? []; }
+            catch (JsonException e) { throw new UserError($"{P(f)}: invalid JSON ({e.Message.Split('\n')[0]})"); }
+        }
+        return new ResultsSet
+        {
+            Directory = dir,
+            Manifest = Json.Load<SimplifyManifest>(P("manifest.json"), "results manifest"),
+            Rows = CsvReader.Read<FaithfulnessRow>(P("faithfulness.csv")),
+            Summary = CsvReader.Read<SummaryRow>(P("faithfulness_summary.csv")),
+            Breakdown = CsvReader.Read<BreakdownRow>(P("breakdown.csv")),
+            ModelAccuracy = CsvReader.Read<ModelAccuracyRow>(P("model_accuracy.csv")),
+            Examples = Optional<ExampleMaps>("examples.json"),
+            PcaPoints = Optional<PcaPoints>("pca_points.json"),
+        };
+    }
+
+    /// <summary>Mean over seeds of a metric, or null.</summary>
+    public double? Mean(string proxy, int? parameter, string site, int? head, string split, string metric) =>
+        Summary.FirstOrDefault(s => s.Proxy == proxy && s.Parameter == parameter && s.Site == site && s.Head == head && s.Split == split && s.Metric == metric)?.Mean;
+
+    public IEnumerable<FaithfulnessRow> PerSeed(string proxy, int? parameter, string site, int? head, string split, string metric) =>
+        Rows.Where(r => r.Proxy == proxy && r.Parameter == parameter && r.Site == site && r.Head == head && r.Split == split && r.Metric == metric);
+
+    /// <summary>Every (proxy, site, head) measured, in a stable order.</summary>
+    public List<(string Proxy, string Site, int? Head)> Targets() =>
+        Rows.Select(r => (r.Proxy, r.Site, r.Head)).Distinct().OrderBy(t => Array.IndexOf(Simplify.ProxyCatalog.Names, t.Proxy)).ThenBy(t => t.Site).ThenBy(t => t.Head).ToList();
+
+    public List<int?> Parameters(string proxy, string site, int? head) =>
+        Rows.Where(r => r.Proxy == proxy && r.Site == site && r.Head == head).Select(r => r.Parameter).Distinct().OrderBy(p => p ?? 0).ToList();
+
+    /// <summary>
+    /// The parameter the report shows a proxy at: the smallest whose mean IID agreement is at least 0.95 (a proxy that
+    /// looks faithful on training-like data, as a researcher would pick it), else the largest swept.
+    /// </summary>
+    public int? Chosen(string proxy, string site, int? head)
+    {
+        var ps = Parameters(proxy, site, head);
+        return ps.FirstOrDefault(p => Mean(proxy, p, site, head, FaithfulnessRows.ReferenceSplit, SplitFaithfulness.Agreement) >= 0.95, ps.LastOrDefault());
+    }
+}

@@ -63,6 +63,7 @@ public static class Cli
         yield return EvalCommand.Create(ctx);
         yield return SimplifyCommand.Create(ctx);
         yield return ReportCommand.Create(ctx);
+        yield return ReproduceCommand.Create(ctx);
         yield return BenchCommand.Create(ctx);
     }
 }

@@ -1,0 +1,104 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Mirage.Faithfulness;
+using Mirage.IO;
+using Mirage.Reports;
+using Mirage.Reproduce;
+using Mirage.Tasks;
+using Mirage.Tasks.Dyck;
+using Mirage.Training;
+
+namespace Mirage.Cli.Commands;
+
+/// <summary>
+/// <c>mirage reproduce dyck --out DIR</c>: data → train every seed → every proxy and sweep on every head →
+/// faithfulness → report, skipping stages already done with the same settings (DIR/stages.json).
+/// Layout: DIR/data, DIR/runs/seed{S}, DIR/results, DIR/report.
+/// </summary>
+public static class ReproduceCommand
+{
+    public static Command Create(CliContext ctx)
+    {
+        var reproduce = new Command("reproduce", "Run a whole study end to end: data, training, proxies, faithfulness, report.");
+        var scale = new Option<string>("--scale") { Description = "quick (smoke test, minutes), default (<= 20 min on 2 cores), paper (full size)", DefaultValueFactory = _ => "default" };
+        var seeds = new Option<int>("--seeds") { Description = "Models to train (seeds 0..N-1)", DefaultValueFactory = _ => 3 };
+        var output = new Option<string>("--out") { Description = "Study directory", DefaultValueFactory = _ => "study-dyck" };
+        var quiet = new Option<bool>("--quiet") { Description = "Stage lines only, no progress displays or tables" };
+        var dyck = new Command("dyck", "Reproduce the Dyck study (Friedman et al. 2024, Dyck-(20,10) after Murty et al. 2023).") { scale, seeds, output, quiet };
+        dyck.SetAction(r => Dyck(ctx, DyckStudy.For(r.GetValue(scale)!), r.GetValue(seeds), r.GetValue(output)!, r.GetValue(quiet)));
+        reproduce.Subcommands.Add(dyck);
+        return reproduce;
+    }
+
+    static int Dyck(CliContext ctx, DyckStudy study, int seeds, string dir, bool quiet)
+    {
+        if (seeds < 1) throw new UserError($"--seeds must be >= 1, found {seeds}");
+        Directory.CreateDirectory(dir);
+        var ledger = new StageLedger(dir);
+        var clock = Stopwatch.StartNew();
+        int stage = 0, stages = 4;
+        void Header(string what, bool cached) =>
+            ctx.Stdout.WriteLine($"[{++stage}/{stages}] {what}{(cached ? " — already done with these settings, skipped" : "")}  ({clock.Elapsed:mm\\:ss})");
+
+        // 1. Data.
+        string data = Path.Combine(dir, "data");
+        string dataHash = StageLedger.Hash("data", study.Data);
+        bool cached = ledger.IsDone("data", dataHash) && File.Exists(Path.Combine(data, DyckData.ManifestFile));
+        Header($"data: Dyck-({study.Data.K},{study.Data.MaxDepth}), {study.Data.Train:N0} train, {study.Data.PerSplit:N0} per split", cached);
+        if (!cached)
+        {
+            if (Directory.Exists(data)) Directory.Delete(data, true);
+            DataCommand.Run(quiet ? Quiet(ctx) : ctx, data, study.Data);
+            ledger.MarkDone("data", dataHash);
+        }
+        var td = TaskDataLoader.Load(data);
+
+        // 2. Train every seed (a run interrupted mid-way resumes from its checkpoint).
+        var runs = Enumerable.Range(0, seeds).Select(s => Path.Combine(dir, "runs", $"seed{s}")).ToList();
+        string trainHash(int s) => StageLedger.Hash("train", study.Model, study.Training with { Seed = s }, td.ManifestSha256);
+        cached = Enumerable.Range(0, seeds).All(s => ledger.IsDone($"train/seed{s}", trainHash(s)));
+        Header($"train {seeds} model(s): {study.Model.Layers} layers, {study.Model.Heads} head(s), d_model {study.Model.DModel}, up to {study.Training.Steps} steps", cached);
+        for (int s = 0; s < seeds; s++)
+        {
+            if (ledger.IsDone($"train/seed{s}", trainHash(s))) continue;
+            if (Checkpoint.Exists(runs[s]) && !SameRun(runs[s], study, s)) Directory.Delete(runs[s], true);   // settings changed: start over
+            ctx.Stdout.WriteLine($"  seed {s}");
+            int code = TrainCommand.Run(ctx, td, study.Model, study.Training with { Seed = s }, runs[s], quiet);
+            if (code != 0) return code;
+            ledger.MarkDone($"train/seed{s}", trainHash(s));
+        }
+
+        // 3. Proxies and faithfulness.
+        string results = Path.Combine(dir, "results");
+        var runIds = runs.Select(r => Checkpoint.LoadInfo(r)).Select(i => (i.Training.Seed, i.Step)).ToList();
+        string simplifyHash = StageLedger.Hash("simplify", study.Simplify, runIds, td.ManifestSha256);
+        cached = ledger.IsDone("simplify", simplifyHash) && File.Exists(Path.Combine(results, "faithfulness.csv"));
+        Header($"proxies {string.Join(", ", study.Simplify.Proxies)} on every head, fitted on {study.Simplify.FitN} train sequences; faithfulness on {td.EvalSplits.Count()} splits", cached);
+        if (!cached)
+        {
+            SimplifyCommand.Run(ctx, runs, data, study.Simplify, results, quiet);
+            ledger.MarkDone("simplify", simplifyHash);
+        }
+
+        // 4. Report.
+        string report = Path.Combine(dir, "report");
+        string reportHash = StageLedger.Hash("report", Sha256.OfFile(Path.Combine(results, "faithfulness.csv")), typeof(ReportBuilder).Assembly.GetName().Version?.ToString());
+        cached = ledger.IsDone("report", reportHash) && File.Exists(Path.Combine(report, "report.html"));
+        Header("report", cached);
+        if (!cached)
+        {
+            ReportBuilder.Build(results, report);
+            ledger.MarkDone("report", reportHash);
+        }
+        ctx.Stdout.WriteLine($"done in {clock.Elapsed:mm\\:ss}: open {Path.Combine(report, "report.html")}");
+        return 0;
+    }
+
+    static bool SameRun(string run, DyckStudy study, int seed)
+    {
+        var info = Checkpoint.LoadInfo(run);
+        return info.Model == study.Model with { VocabSize = info.Model.VocabSize } && info.Training == study.Training with { Seed = seed };
+    }
+
+    static CliContext Quiet(CliContext ctx) => new(TextWriter.Null, ctx.Stderr);
+}

@@ -1,0 +1,36 @@
+using Mirage.Faithfulness;
+using Mirage.Model;
+using Mirage.Tasks.Dyck;
+using Mirage.Training;
+
+namespace Mirage.Reproduce;
+
+/// <summary>
+/// The settings of each stage of <c>mirage reproduce dyck</c> at one scale. <c>quick</c> is a smoke test (tiny
+/// model and data, minutes); <c>default</c> fits the README's 20-minute budget on 2 cores and still shows the study's
+/// findings; <c>paper</c> is the full-size study (Murty's 200,000 strings, 2,000 per split, training to 97 %).
+/// </summary>
+public sealed record DyckStudy(string Scale, DyckConfig Data, ModelConfig Model, TrainConfig Training, SimplifyConfig Simplify)
+{
+    public static readonly string[] Scales = ["quick", "default", "paper"];
+
+    public static DyckStudy For(string scale) => scale switch
+    {
+        "quick" => new DyckStudy(scale,
+            new DyckConfig { K = 8, MaxDepth = 5, Train = 4000, PerSplit = 150, MaxLength = 48, ShortMaxLength = 24 },
+            new ModelConfig { Layers = 2, Heads = 1, DModel = 32, DMlp = 128, ContextLength = 50 },
+            new TrainConfig { Steps = 150, BatchSize = 64, LearningRate = 3e-3, WarmupSteps = 20, EvalEvery = 50, EvalSequences = 150, CheckpointEvery = 50, TargetAccuracy = 0 },
+            new SimplifyConfig { FitN = 200, BootstrapResamples = 200, Sweeps = new Dictionary<string, IReadOnlyList<int>> { ["kmeans"] = [2, 8, 32] } }),
+        "default" => new DyckStudy(scale,
+            new DyckConfig { PerSplit = 1000 },
+            new ModelConfig(),
+            new TrainConfig { Steps = 3000, EvalSequences = 1000, EvalEvery = 250, CheckpointEvery = 500, TargetAccuracy = 0.97 },
+            new SimplifyConfig { Sweeps = new Dictionary<string, IReadOnlyList<int>> { ["pca"] = [1, 2, 4, 8, 16, 32, 128], ["weight-svd"] = [1, 2, 4, 8, 16, 32, 128], ["kmeans"] = [2, 4, 8, 16, 32, 64] } }),
+        "paper" => new DyckStudy(scale,
+            new DyckConfig(),
+            new ModelConfig(),
+            new TrainConfig { Steps = 20000, EvalSequences = 2000, TargetAccuracy = 0.98 },
+            new SimplifyConfig { Proxies = ["pca", "kmeans", "onehot", "weight-svd", "oracle-pca", "oracle-kmeans"] }),
+        _ => throw new UserError($"--scale {scale}: unknown scale; valid: {string.Join(", ", Scales)}"),
+    };
+}

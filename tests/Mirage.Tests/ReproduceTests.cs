@@ -1,0 +1,57 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Mirage.Tests;
+
+/// <summary>`mirage reproduce dyck --scale quick` end to end, then `mirage report` checks against faithfulness.csv.</summary>
+public class ReproduceTests : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("mirage-repro-").FullName;
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    [Fact]
+    public void Quick_reproduction_runs_end_to_end_skips_finished_stages_and_its_report_matches_the_csv()
+    {
+        var study = Path.Combine(_dir, "study");
+        var (code, stdout, stderr) = CliRunner.Run("reproduce", "dyck", "--scale", "quick", "--seeds", "2", "--out", study, "--quiet");
+        Assert.True(code == 0, stderr + stdout);
+        foreach (var f in new[] { "data/manifest.json", "runs/seed0/checkpoint/model.safetensors", "runs/seed1/loss.csv", "results/faithfulness.csv", "report/report.html", "report/report.md", "report/gaps.png", "stages.json" })
+            Assert.True(File.Exists(Path.Combine(study, f)), f);
+
+        // Second run: every stage is skipped and nothing is rewritten.
+        var stamp = File.GetLastWriteTimeUtc(Path.Combine(study, "results", "faithfulness.csv"));
+        (code, stdout, _) = CliRunner.Run("reproduce", "dyck", "--scale", "quick", "--seeds", "2", "--out", study, "--quiet");
+        Assert.Equal(0, code);
+        Assert.Equal(4, Regex.Matches(stdout, "skipped").Count);
+        Assert.Equal(stamp, File.GetLastWriteTimeUtc(Path.Combine(study, "results", "faithfulness.csv")));
+
+        // The report: self-contained HTML, valid PNGs, and table numbers taken from the CSV summary.
+        var report = Path.Combine(study, "report");
+        var html = File.ReadAllText(Path.Combine(report, "report.html"));
+        Assert.DoesNotMatch("(src|href)=\"https?:", html);
+        Assert.Contains("data:image/png;base64,", html);
+        foreach (var png in Directory.GetFiles(report, "*.png"))
+            Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, File.ReadAllBytes(png)[..4]);
+        var summary = File.ReadAllLines(Path.Combine(study, "results", "faithfulness_summary.csv"));
+        var header = summary[0].Split(',');
+        var onehotIid = summary.Skip(1).Select(l => header.Zip(l.Split(',')).ToDictionary(x => x.First, x => x.Second))
+            .Single(r => r["proxy"] == "onehot" && r["site"] == "blocks.1.attn" && r["head"] == "0" && r["split"] == "iid" && r["metric"] == "agreement");
+        var mean = double.Parse(onehotIid["mean"], CultureInfo.InvariantCulture).ToString("F3", CultureInfo.InvariantCulture);
+        var md = File.ReadAllText(Path.Combine(report, "report.md"));
+        var table = md[md.IndexOf("onehot at blocks.1.attn head 0: agreement", StringComparison.Ordinal)..];
+        Assert.StartsWith($"| – | {mean}", table.Split('\n').First(l => l.StartsWith("| –")));
+        Assert.Contains("## Findings", md);
+    }
+
+    [Fact]
+    public void Report_on_a_malformed_results_file_exits_2_naming_the_file()
+    {
+        var res = Path.Combine(_dir, "res");
+        Directory.CreateDirectory(res);
+        File.WriteAllText(Path.Combine(res, "manifest.json"), "{\"task\": \"dyck\"");
+        var (code, _, stderr) = CliRunner.Run("report", res, "--out", Path.Combine(_dir, "rep"));
+        Assert.Equal(2, code);
+        Assert.Contains("manifest.json", stderr);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "rep")));
+    }
+}

@@ -110,7 +110,7 @@ public static class Plots
         plt.Axes.Bottom.SetTicks(Enumerable.Range(0, targets.Count).Select(i => (double)i).ToArray(), labels.ToArray());
         plt.Title("Generalization gap of each proxy: agreement on iid minus agreement on the split");
         plt.YLabel("agreement gap (iid − split)");
-        return Save(plt, dir, "gaps.png", Math.Max(W, 110 * targets.Count), 460);
+        return Save(plt, dir, "gaps.png", Math.Max(W, 130 * targets.Count), 460);
     }
 
     /// <summary>4. One attention map (model or proxy) on an example sequence, tokens on the axes.</summary>
@@ -147,9 +147,9 @@ public static class Plots
             m.MarkerSize = group.Key.Source == "unseen_depth" ? 7 : 4;
         }
         foreach (var src in pts.Points.Select(p => p.Source).Distinct())
-            plt.Legend.ManualItems.Add(new LegendItem { LabelText = src + (src == "unseen_depth" ? " (×)" : " (•)"), MarkerShape = src == "unseen_depth" ? MarkerShape.Cross : MarkerShape.FilledCircle, MarkerColor = Colors.Gray });
+            plt.Legend.ManualItems.Add(new LegendItem { LabelText = src + (src == "unseen_depth" ? " (×)" : " (•)"), MarkerShape = src == "unseen_depth" ? MarkerShape.Cross : MarkerShape.FilledCircle, MarkerColor = Colors.Gray, MarkerSize = 8 });
         foreach (int d in new[] { 0, maxDepth / 2, maxDepth }.Distinct())
-            plt.Legend.ManualItems.Add(new LegendItem { LabelText = $"depth {d}", MarkerShape = MarkerShape.FilledSquare, MarkerColor = cmap.GetColor(d / (double)maxDepth) });
+            plt.Legend.ManualItems.Add(new LegendItem { LabelText = $"depth {d}", MarkerShape = MarkerShape.FilledSquare, MarkerColor = cmap.GetColor(d / (double)maxDepth), MarkerSize = 8 });
         plt.ShowLegend(Alignment.UpperRight);
         plt.Title($"{pts.Kind} of {pts.Site} head {pts.Head}: first two principal components (colour = depth)", 12);
         plt.XLabel($"PC1 ({pts.ExplainedVariance.ElementAtOrDefault(0):P0} of variance)"); plt.YLabel($"PC2 ({pts.ExplainedVariance.ElementAtOrDefault(1):P0})");

@@ -77,7 +77,7 @@ public static class BenchCommand
         reference ??= Path.Combine(RepoRoot(), "..", "shared", "bench", "torch_reference.py");
         if (!File.Exists(reference)) { ctx.Stdout.WriteLine($"PyTorch comparison skipped: {reference} not found (pass --reference PATH)"); return; }
         var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-        if (!Runs(python, "-c", "import torch")) { ctx.Stdout.WriteLine("PyTorch comparison skipped: python3 cannot import torch (Debian: apt-get install -y python3-torch)"); return; }
+        if (!Runs(python, "-c", "import torch") && !InstallTorch(ctx, python)) return;
         var t = new Table().Title("Mirage vs PyTorch (same model and batch; PyTorch with OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset, its best here)")
             .AddColumns("heads", "PyTorch", "train tok/s", "Mirage/PyTorch", "infer tok/s", "Mirage/PyTorch", "PyTorch peak RSS");
         foreach (var m in mirage)
@@ -103,13 +103,37 @@ public static class BenchCommand
         ctx.Console.Write(t);
     }
 
+    /// <summary>
+    /// Installs Debian's python3-torch when it is missing and we may (root, apt-get present): the comparison is part of
+    /// the benchmark, and a fresh machine does not have it. Otherwise says why the comparison is skipped.
+    /// </summary>
+    static bool InstallTorch(CliContext ctx, string python)
+    {
+        if (!File.Exists("/usr/bin/apt-get") || Environment.UserName != "root")
+        {
+            ctx.Stdout.WriteLine("PyTorch comparison skipped: python3 cannot import torch and apt-get is not usable here (as root: apt-get install -y python3-torch)");
+            return false;
+        }
+        ctx.Stdout.WriteLine("python3 cannot import torch: installing Debian's python3-torch (apt-get, a few minutes)...");
+        Runs("/usr/bin/apt-get", "update", "-qq");
+        if (Runs("/usr/bin/apt-get", "install", "-y", "-qq", "python3-torch") && Runs(python, "-c", "import torch")) return true;
+        ctx.Stdout.WriteLine("PyTorch comparison skipped: apt-get install python3-torch failed (no package mirror reachable?)");
+        return false;
+    }
+
     static bool Runs(string exe, params string[] args)
     {
         try
         {
             var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true };
             foreach (var a in args) psi.ArgumentList.Add(a);
+            psi.Environment["DEBIAN_FRONTEND"] = "noninteractive";
             using var p = Process.Start(psi)!;
+            // Drain both pipes: a chatty child (apt-get) would otherwise block on a full pipe.
+            p.OutputDataReceived += (_, _) => { };
+            p.ErrorDataReceived += (_, _) => { };
+            p.BeginOutputReadLine();
+            p.BeginErrorReadLine();
             p.WaitForExit();
             return p.ExitCode == 0;
         }

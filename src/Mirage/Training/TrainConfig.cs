@@ -24,7 +24,7 @@ public sealed record TrainConfig
     public int Seed { get; init; } = 0;
     /// <summary>IID accuracy (the task metric) is measured every this many steps on <see cref="EvalSequences"/> sequences.</summary>
     public int EvalEvery { get; init; } = 500;
-    public int EvalSequences { get; init; } = 1000;
+    public int EvalSequences { get; init; } = 2000;
     /// <summary>Stop once IID accuracy reaches this (0 = train the whole budget).</summary>
     public double TargetAccuracy { get; init; } = 0.97;
     public int CheckpointEvery { get; init; } = 1000;

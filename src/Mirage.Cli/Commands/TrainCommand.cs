@@ -17,8 +17,9 @@ public static class TrainCommand
     /// <summary>The shape of a <c>--config</c> file.</summary>
     public sealed record TrainFile
     {
-        public ModelConfig Model { get; init; } = new();
-        public TrainConfig Training { get; init; } = new();
+        /// <summary>null = the task's default (<see cref="ISequenceTask.DefaultModel"/>).</summary>
+        public ModelConfig? Model { get; init; }
+        public TrainConfig? Training { get; init; }
     }
 
     public static Command Create(CliContext ctx)
@@ -33,12 +34,12 @@ public static class TrainCommand
         var target = new Option<double?>("--target-accuracy") { Description = "Stop when IID accuracy reaches this (default 0.97; 0 = never)" };
         var evalEvery = new Option<int?>("--eval-every") { Description = "Measure IID accuracy every N steps (default 500)" };
         var ckptEvery = new Option<int?>("--checkpoint-every") { Description = "Checkpoint every N steps (default 1000)" };
-        var layers = new Option<int?>("--layers") { Description = "Transformer blocks (default 2)" };
-        var heads = new Option<int?>("--heads") { Description = "Attention heads per block (default 1)" };
-        var dModel = new Option<int?>("--d-model") { Description = "Residual width (default 128)" };
+        var layers = new Option<int?>("--layers") { Description = "Transformer blocks (default: the task's, 2)" };
+        var heads = new Option<int?>("--heads") { Description = "Attention heads per block (default: the task's; Dyck 1, code 4)" };
+        var dModel = new Option<int?>("--d-model") { Description = "Residual width (default: the task's; Dyck 128, code 256)" };
         var dHead = new Option<int?>("--d-head") { Description = "Width of a head (default d_model / heads)" };
-        var dMlp = new Option<int?>("--d-mlp") { Description = "MLP hidden width (default 512)" };
-        var ctxLen = new Option<int?>("--context-length") { Description = "Positions the model embeds (default 130)" };
+        var dMlp = new Option<int?>("--d-mlp") { Description = "MLP hidden width (default 4 x d_model)" };
+        var ctxLen = new Option<int?>("--context-length") { Description = "Positions the model embeds (default: the task's; Dyck 130, code window + 1)" };
         var quiet = new Option<bool>("--quiet") { Description = "No progress display; one summary line" };
 
         var cmd = new Command("train", "Train a Transformer on a task's train split (resumes from RUN's checkpoint).")
@@ -46,21 +47,24 @@ public static class TrainCommand
         cmd.SetAction(r =>
         {
             var file = r.GetValue(config) is string cf ? Json.Load<TrainFile>(cf, "training config") : new TrainFile();
-            var mc = file.Model with
+            var td = TaskDataLoader.Load(r.GetValue(data)!);
+            // Task defaults first (the model size differs between Dyck and code), then the config file, then flags.
+            var m0 = file.Model ?? td.Task.DefaultModel;
+            var t0 = file.Training ?? td.Task.DefaultTraining;
+            var mc = m0 with
             {
-                Layers = r.GetValue(layers) ?? file.Model.Layers, Heads = r.GetValue(heads) ?? file.Model.Heads,
-                DModel = r.GetValue(dModel) ?? file.Model.DModel, DHead = r.GetValue(dHead) ?? file.Model.DHead,
-                DMlp = r.GetValue(dMlp) ?? file.Model.DMlp, ContextLength = r.GetValue(ctxLen) ?? file.Model.ContextLength,
+                Layers = r.GetValue(layers) ?? m0.Layers, Heads = r.GetValue(heads) ?? m0.Heads,
+                DModel = r.GetValue(dModel) ?? m0.DModel, DHead = r.GetValue(dHead) ?? m0.DHead,
+                DMlp = r.GetValue(dMlp) ?? m0.DMlp, ContextLength = r.GetValue(ctxLen) ?? m0.ContextLength,
             };
-            var tc = file.Training with
+            var tc = t0 with
             {
-                Seed = r.GetValue(seed) ?? file.Training.Seed, Steps = r.GetValue(steps) ?? file.Training.Steps,
-                LearningRate = r.GetValue(lr) ?? file.Training.LearningRate, BatchSize = r.GetValue(batch) ?? file.Training.BatchSize,
-                TargetAccuracy = r.GetValue(target) ?? file.Training.TargetAccuracy, EvalEvery = r.GetValue(evalEvery) ?? file.Training.EvalEvery,
-                CheckpointEvery = r.GetValue(ckptEvery) ?? file.Training.CheckpointEvery,
+                Seed = r.GetValue(seed) ?? t0.Seed, Steps = r.GetValue(steps) ?? t0.Steps,
+                LearningRate = r.GetValue(lr) ?? t0.LearningRate, BatchSize = r.GetValue(batch) ?? t0.BatchSize,
+                TargetAccuracy = r.GetValue(target) ?? t0.TargetAccuracy, EvalEvery = r.GetValue(evalEvery) ?? t0.EvalEvery,
+                CheckpointEvery = r.GetValue(ckptEvery) ?? t0.CheckpointEvery,
             };
             tc.Validate(r.GetValue(config) ?? "training settings");
-            var td = TaskDataLoader.Load(r.GetValue(data)!);
             return Run(ctx, td, mc, tc, r.GetValue(output)!, r.GetValue(quiet));
         });
         return cmd;

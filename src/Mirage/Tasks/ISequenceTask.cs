@@ -1,3 +1,6 @@
+using Mirage.Model;
+using Mirage.Training;
+
 namespace Mirage.Tasks;
 
 /// <summary>
@@ -24,6 +27,15 @@ public interface ISequenceTask
 
     /// <summary>Names for <see cref="ScoredPosition.Category"/> (Dyck: just "closing_bracket").</summary>
     IReadOnlyList<string> Categories { get; }
+
+    /// <summary>
+    /// The model shape study.md gives this task (Dyck: 2 layers, 1 head, d_model 128; code: d_model 256, 4 heads,
+    /// context 256). <c>mirage train</c> starts from it; a config file and flags override it.
+    /// </summary>
+    ModelConfig DefaultModel { get; }
+
+    /// <summary>The task's default training settings (e.g. whether an accuracy target makes sense).</summary>
+    TrainConfig DefaultTraining { get; }
 
     /// <summary>Appends the scored positions of one encoded sequence to <paramref name="into"/>, in position order.</summary>
     void Score(ReadOnlySpan<int> ids, List<ScoredPosition> into);

@@ -12,6 +12,8 @@ public sealed class ToyTask : ISequenceTask
     public Vocabulary Vocabulary { get; } = new(["(0", "(1", ")0", ")1"]);
     public IReadOnlyList<int> CandidateIds => [5, 6];
     public IReadOnlyList<string> Categories => ["closing_bracket"];
+    public Mirage.Model.ModelConfig DefaultModel => new() { DModel = 32, DMlp = 64, ContextLength = 40 };
+    public Mirage.Training.TrainConfig DefaultTraining => new();
 
     public void Score(ReadOnlySpan<int> ids, List<ScoredPosition> into)
     {

@@ -1,3 +1,6 @@
+using Mirage.Model;
+using Mirage.Training;
+
 namespace Mirage.Tasks.Dyck;
 
 /// <summary>
@@ -13,6 +16,8 @@ public sealed class DyckTask : ISequenceTask
     public Vocabulary Vocabulary { get; }
     public IReadOnlyList<int> CandidateIds { get; }
     public IReadOnlyList<string> Categories { get; } = ["closing_bracket"];
+    public ModelConfig DefaultModel => new();
+    public TrainConfig DefaultTraining => new();
 
     public DyckTask(int k, int minDistance = 10)
     {

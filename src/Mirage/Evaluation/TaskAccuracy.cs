@@ -12,8 +12,9 @@ public sealed record Bucket(int Key, int Scored, int Correct)
     public double? Accuracy => Scored == 0 ? null : (double)Correct / Scored;
 }
 
-/// <summary>The task metric on one split, with its breakdowns by depth and by distance to the opener.</summary>
-public sealed record SplitAccuracy(string Split, int Sequences, int Scored, int Correct, IReadOnlyList<Bucket> ByDepth, IReadOnlyList<Bucket> ByDistance)
+/// <summary>The task metric on one split, with its breakdowns by depth, by distance to the opener and by category.</summary>
+public sealed record SplitAccuracy(string Split, int Sequences, int Scored, int Correct, IReadOnlyList<Bucket> ByDepth, IReadOnlyList<Bucket> ByDistance,
+    IReadOnlyList<Bucket> ByCategory)
 {
     public double? Accuracy => Scored == 0 ? null : (double)Correct / Scored;
 }
@@ -30,6 +31,7 @@ public static class TaskAccuracy
         using var noGrad = torch.no_grad();
         var depth = new SortedDictionary<int, (int S, int C)>();
         var distance = new SortedDictionary<int, (int S, int C)>();
+        var category = new SortedDictionary<int, (int S, int C)>();
         int scored = 0, correct = 0;
         foreach (var idx in Batches.ByLength(sequences, batchSize))
         {
@@ -44,12 +46,13 @@ public static class TaskAccuracy
             {
                 int ok = pred[i] == sb.Target[i] ? 1 : 0;
                 scored++; correct += ok;
-                Add(depth, sb.Depth[i], ok); Add(distance, sb.Distance[i], ok);
+                Add(depth, sb.Depth[i], ok); Add(distance, sb.Distance[i], ok); Add(category, sb.Category[i], ok);
             }
         }
         return new SplitAccuracy(split, sequences.Count, scored, correct,
             depth.Select(kv => new Bucket(kv.Key, kv.Value.S, kv.Value.C)).ToList(),
-            distance.Select(kv => new Bucket(kv.Key, kv.Value.S, kv.Value.C)).ToList());
+            distance.Select(kv => new Bucket(kv.Key, kv.Value.S, kv.Value.C)).ToList(),
+            category.Select(kv => new Bucket(kv.Key, kv.Value.S, kv.Value.C)).ToList());
     }
 
     static void Add(SortedDictionary<int, (int S, int C)> d, int key, int ok)

@@ -16,7 +16,7 @@ public static class FaithfulnessEvaluator
         IReadOnlyList<int[]> sequences, IReadOnlyList<SplicedProxy> proxies, int batchSize = 256)
     {
         using var noGrad = torch.no_grad();
-        var results = proxies.Select(_ => new SplitFaithfulness(split, sequences.Count)).ToList();
+        var results = proxies.Select(_ => new SplitFaithfulness(split, sequences.Count, task.Categories.Count)).ToList();
         var patternSites = proxies.Where(p => p.Layer is not null).Select(p => p.PatternSite).ToHashSet();
         foreach (var idx in Batches.ByLength(sequences, batchSize))
         {
@@ -50,6 +50,14 @@ public static class FaithfulnessEvaluator
                     res.Stats[SplitFaithfulness.ProxyAccuracy].Add(seq, pAcc);
                     res.Stats[SplitFaithfulness.ModelAccuracy].Add(seq, mAcc);
                     res.Stats[SplitFaithfulness.LogitKl].Add(seq, kl[i]);
+                    if (res.ByCategory.Count > 0)
+                    {
+                        var c = res.ByCategory[sb.Category[i]];
+                        c[SplitFaithfulness.Agreement].Add(seq, agree);
+                        c[SplitFaithfulness.ProxyAccuracy].Add(seq, pAcc);
+                        c[SplitFaithfulness.ModelAccuracy].Add(seq, mAcc);
+                        c[SplitFaithfulness.LogitKl].Add(seq, kl[i]);
+                    }
                     foreach (var (breakdown, key) in new[] { ("depth", sb.Depth[i]), ("distance", sb.Distance[i]) })
                     {
                         res.AddBreakdown(breakdown, key, SplitFaithfulness.Agreement, agree);
@@ -67,6 +75,10 @@ public static class FaithfulnessEvaluator
                     for (int b = 0; b < seqs.Length; b++)
                         for (int q = 0; q < realLen[b]; q++)
                             res.Stats[SplitFaithfulness.AttentionJsd].Add(idx[b], flat[b * t + q]);
+                    // Per category: the head's JSD at the query position that predicts each scored token.
+                    if (res.ByCategory.Count > 0)
+                        for (int i = 0; i < sb.Count; i++)
+                            res.ByCategory[sb.Category[i]][SplitFaithfulness.AttentionJsd].Add(sb.Sequence[i], flat[sb.Row[i] * t + sb.Pos[i]]);
                 }
             }
         }

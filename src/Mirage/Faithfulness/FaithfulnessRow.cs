@@ -4,6 +4,10 @@ namespace Mirage.Faithfulness;
 public sealed record FaithfulnessRow(int Seed, string Run, string Proxy, int? Parameter, string Site, int? Head, string Split,
     string Metric, double? Value, double? CiLow, double? CiHigh, double N);
 
+/// <summary>One row of faithfulness_by_category.csv: a faithfulness.csv row restricted to one category of scored position.</summary>
+public sealed record CategoryRow(int Seed, string Run, string Proxy, int? Parameter, string Site, int? Head, string Split, string Category,
+    string Metric, double? Value, double? CiLow, double? CiHigh, double N);
+
 /// <summary>One row of faithfulness_summary.csv: a faithfulness.csv cell aggregated over seeds.</summary>
 public sealed record SummaryRow(string Proxy, int? Parameter, string Site, int? Head, string Split, string Metric,
     double? Mean, double? Std, double? Min, double? Max, int Seeds);
@@ -17,7 +21,23 @@ public static class FaithfulnessRows
 {
     public const string ReferenceSplit = "iid";
 
-    public static IEnumerable<FaithfulnessRow> For(int seed, string run, SplicedProxy proxy, IReadOnlyList<SplitFaithfulness> splits, int resamples)
+    public static IEnumerable<FaithfulnessRow> For(int seed, string run, SplicedProxy proxy, IReadOnlyList<SplitFaithfulness> splits, int resamples) =>
+        from c in Cells(seed, proxy.Label, splits.Select(s => (s.Split, s.Stats)).ToList(), resamples)
+        select new FaithfulnessRow(seed, run, proxy.Proxy, proxy.Parameter, proxy.Site, proxy.Head, c.Split, c.Metric, c.Value, c.Low, c.High, c.N);
+
+    /// <summary>The same cells per category of scored position (values, intervals and gaps to the same category on iid).</summary>
+    public static IEnumerable<CategoryRow> ForCategories(int seed, string run, SplicedProxy proxy, IReadOnlyList<SplitFaithfulness> splits,
+        IReadOnlyList<string> categories, int resamples) =>
+        from ci in Enumerable.Range(0, splits.Count == 0 ? 0 : splits[0].ByCategory.Count)
+        from c in Cells(seed, $"{proxy.Label}|{categories[ci]}", splits.Select(s => (s.Split, s.ByCategory[ci])).ToList(), resamples)
+        select new CategoryRow(seed, run, proxy.Proxy, proxy.Parameter, proxy.Site, proxy.Head, c.Split, categories[ci], c.Metric, c.Value, c.Low, c.High, c.N);
+
+    /// <summary>
+    /// Every metric of every split with its bootstrap interval, then the gap (iid − split) of every metric with the
+    /// interval of the difference. <paramref name="label"/> seeds the bootstrap, so each cell has its own stream.
+    /// </summary>
+    static IEnumerable<(string Split, string Metric, double? Value, double? Low, double? High, double N)> Cells(int seed, string label,
+        IReadOnlyList<(string Split, Dictionary<string, RatioStat> Stats)> splits, int resamples)
     {
         var iid = splits.FirstOrDefault(s => s.Split == ReferenceSplit);
         foreach (var s in splits)
@@ -25,17 +45,17 @@ public static class FaithfulnessRows
             {
                 var stat = s.Stats[metric];
                 if (stat.Value is null) continue;     // e.g. no JSD for a proxy without a head
-                var ci = Bootstrap.Interval(stat, StableHash.Of(seed, proxy.Label, s.Split, metric), resamples);
-                yield return new FaithfulnessRow(seed, run, proxy.Proxy, proxy.Parameter, proxy.Site, proxy.Head, s.Split, metric, stat.Value, ci?.Low, ci?.High, stat.Total);
+                var ci = Bootstrap.Interval(stat, StableHash.Of(seed, label, s.Split, metric), resamples);
+                yield return (s.Split, metric, stat.Value, ci?.Low, ci?.High, stat.Total);
             }
-        if (iid is null) yield break;
+        if (iid.Stats is null) yield break;
         foreach (var s in splits.Where(s => s.Split != ReferenceSplit))
             foreach (var metric in SplitFaithfulness.Metrics)
             {
                 RatioStat a = iid.Stats[metric], b = s.Stats[metric];
                 if (a.Value is null || b.Value is null) continue;
-                var ci = Bootstrap.DifferenceInterval(a, b, StableHash.Of(seed, proxy.Label, s.Split, metric + "_gap"), resamples);
-                yield return new FaithfulnessRow(seed, run, proxy.Proxy, proxy.Parameter, proxy.Site, proxy.Head, s.Split, metric + "_gap", a.Value - b.Value, ci?.Low, ci?.High, b.Total);
+                var ci = Bootstrap.DifferenceInterval(a, b, StableHash.Of(seed, label, s.Split, metric + "_gap"), resamples);
+                yield return (s.Split, metric + "_gap", a.Value - b.Value, ci?.Low, ci?.High, b.Total);
             }
     }
 

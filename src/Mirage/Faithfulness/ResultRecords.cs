@@ -1,6 +1,6 @@
 namespace Mirage.Faithfulness;
 
-/// <summary>One row of model_accuracy.csv.</summary>
+/// <summary>One row of model_accuracy.csv (breakdown "all", "depth", or "category" with the category's index as key).</summary>
 public sealed record ModelAccuracyRow(int Seed, string Run, string Split, string Breakdown, int? Key, int Scored, int Correct, double? Accuracy);
 
 /// <summary>A proxy's attention pattern on an example sequence (examples.json).</summary>
@@ -18,7 +18,11 @@ public sealed record PcaPoints(int Seed, string Site, int Head, string Kind, dou
 /// <summary>One run of <c>mirage simplify</c>: runs (seed → directory) and settings, written as manifest.json.</summary>
 public sealed record SimplifyManifest(string Task, string Data, IReadOnlyList<RunRef> Runs, IReadOnlyList<string> Proxies,
     IReadOnlyDictionary<string, IReadOnlyList<int?>> Sweeps, IReadOnlyList<string> Sites, string FitSplit, int FitN,
-    IReadOnlyList<string> Splits, int BootstrapResamples, string CreatedBy = "mirage simplify");
+    IReadOnlyList<string> Splits, int BootstrapResamples, string CreatedBy = "mirage simplify")
+{
+    /// <summary>Names of the task's categories of scored position (code: closing_bracket, repeated_word, other).</summary>
+    public IReadOnlyList<string> Categories { get; init; } = [];
+}
 
 public sealed record RunRef(int Seed, string Run);
 
@@ -27,6 +31,8 @@ public sealed class SimplifyResults
 {
     public required SimplifyManifest Manifest { get; init; }
     public List<FaithfulnessRow> Rows { get; } = new();
+    public List<CategoryRow> CategoryRows { get; } = new();
+    public List<Evaluation.BaselineRow> Baseline { get; } = new();
     public List<BreakdownRow> Breakdown { get; } = new();
     public List<ModelAccuracyRow> ModelAccuracy { get; } = new();
     public List<ExampleMaps> Examples { get; } = new();

@@ -19,6 +19,6 @@ public sealed record SimplifyConfig
     public int BatchSize { get; init; } = 256;
     /// <summary>Seeds k-means++ (combined with the run's seed).</summary>
     public int ProxySeed { get; init; } = 0;
-    /// <summary>Splits from which one example's attention maps are saved for the report.</summary>
-    public IReadOnlyList<string> ExampleSplits { get; init; } = ["iid", "unseen_depth"];
+    /// <summary>Splits from which one example's attention maps are saved for the report; null = the task's choice.</summary>
+    public IReadOnlyList<string>? ExampleSplits { get; init; }
 }

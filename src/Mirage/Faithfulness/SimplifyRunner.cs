@@ -3,7 +3,6 @@ using Mirage.Model;
 using Mirage.Native;
 using Mirage.Simplify;
 using Mirage.Tasks;
-using Mirage.Tasks.Dyck;
 using Mirage.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -42,8 +41,14 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
         var results = new SimplifyResults
         {
             Manifest = new SimplifyManifest(data.Task.Name, Path.GetFullPath(data.Directory), infos.Select(x => new RunRef(x.Info.Training.Seed, Path.GetFullPath(x.Run))).ToList(),
-                config.Proxies.Distinct().ToList(), sweeps, heads.Select(h => $"blocks.{h.Layer}.attn").Distinct().ToList(), config.FitSplit, config.FitN, evalSplits, config.BootstrapResamples),
+                config.Proxies.Distinct().ToList(), sweeps, heads.Select(h => $"blocks.{h.Layer}.attn").Distinct().ToList(), config.FitSplit, config.FitN, evalSplits, config.BootstrapResamples)
+            { Categories = data.Task.Categories },
         };
+        if (data.Splits.TryGetValue("train", out var train))
+        {
+            var bigram = BigramBaseline.Fit(data.Task, train);
+            foreach (var split in evalSplits) results.Baseline.AddRange(bigram.Evaluate(data.Task, split, data.Splits[split]));
+        }
         for (int i = 0; i < infos.Count; i++) RunOne(infos[i].Run, infos[i].Info.Training.Seed, heads, sweeps, evalSplits, results, first: i == 0);
         return results;
     }
@@ -74,6 +79,8 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
         return sweep;
     }
 
+    const int MaxExampleLength = 48;
+
     sealed record Fitted(string Proxy, int? Parameter, int Layer, int Head, Proxy Impl)
     {
         public string Key => $"{Proxy}|{Parameter}|{Layer}|{Head}";
@@ -97,6 +104,8 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
             var acc = TaskAccuracy.Evaluate(model, data.Task, split, data.Splits[split], config.BatchSize);
             results.ModelAccuracy.Add(new ModelAccuracyRow(seed, run, split, "all", null, acc.Scored, acc.Correct, acc.Accuracy));
             foreach (var b in acc.ByDepth) results.ModelAccuracy.Add(new ModelAccuracyRow(seed, run, split, "depth", b.Key, b.Scored, b.Correct, b.Accuracy));
+            if (data.Task.Categories.Count > 1)
+                foreach (var b in acc.ByCategory) results.ModelAccuracy.Add(new ModelAccuracyRow(seed, run, split, "category", b.Key, b.Scored, b.Correct, b.Accuracy));
         }
 
         // Fit every non-oracle proxy once, on one capture of the fit set.
@@ -136,7 +145,7 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
                         if (!perProxy.TryGetValue(all[i].Key, out var entry)) perProxy[all[i].Key] = entry = (spliced[i], new List<SplitFaithfulness>());
                         entry.Splits.Add(measured[i]);
                     }
-                    if (first && config.ExampleSplits.Contains(split)) AddExamples(model, seed, split, seqs, heads, all, results);
+                    if (first && (config.ExampleSplits ?? data.Task.ExampleSplits).Contains(split)) AddExamples(model, seed, split, seqs, heads, all, results);
                 }
                 finally
                 {
@@ -148,6 +157,7 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
             {
                 results.Rows.AddRange(FaithfulnessRows.For(seed, run, spliced, splits, config.BootstrapResamples));
                 results.Breakdown.AddRange(FaithfulnessRows.Breakdowns(seed, spliced, splits));
+                results.CategoryRows.AddRange(FaithfulnessRows.ForCategories(seed, run, spliced, splits, data.Task.Categories, config.BootstrapResamples));
             }
             if (first) AddPcaPoints(model, seed, heads, fitCapture, fitSeqs, results);
             Report("done");
@@ -167,10 +177,15 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
         return new Fitted(proxy, p, layer, head, impl);
     }
 
-    /// <summary>Attention maps of the model and every proxy on one readable example of the split.</summary>
+    /// <summary>
+    /// Attention maps of the model and every proxy on one readable example of the split. Long sequences (code windows)
+    /// are cut to their first <see cref="MaxExampleLength"/> tokens: with causal attention the first n positions do not
+    /// depend on the rest, so the cut maps are exact.
+    /// </summary>
     void AddExamples(HookedTransformer model, int seed, string split, IReadOnlyList<int[]> seqs, List<(int Layer, int Head)> heads, List<Fitted> proxies, SimplifyResults results)
     {
         var example = seqs.Where(s => s.Length is >= 18 and <= 42).FirstOrDefault() ?? seqs.OrderBy(s => s.Length).First();
+        if (example.Length > MaxExampleLength + 1) example = example[..(MaxExampleLength + 1)];
         var tokens = example[..^1].Select(id => data.Task.Vocabulary[id]).ToList();
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
@@ -194,7 +209,7 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
     void AddPcaPoints(HookedTransformer model, int seed, List<(int Layer, int Head)> heads, ActivationCapture fit, List<int[]> fitSeqs, SimplifyResults results)
     {
         const int maxPoints = 1500;
-        var deepName = data.Splits.ContainsKey("unseen_depth") ? "unseen_depth" : null;
+        var deepName = data.Splits.ContainsKey(data.Task.DeepSplit) ? data.Task.DeepSplit : null;
         var deepSeqs = deepName is null ? new List<int[]>() : data.Splits[deepName].Take(200).ToList();
         using var deep = deepName is null ? null : ActivationCapture.Run(model, deepSeqs, config.BatchSize);
         var fitDepth = DepthsAt(fit, fitSeqs);
@@ -220,27 +235,15 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
             }
     }
 
-    /// <summary>Nesting depth after each captured position's token (open brackets so far); 0 for tasks without brackets.</summary>
+    /// <summary>Nesting depth after each captured position's token (the task's own notion of depth).</summary>
     int[] DepthsAt(ActivationCapture cap, IReadOnlyList<int[]> seqs)
     {
-        var dyck = data.Task as DyckTask;
         var cacheBySeq = new Dictionary<int, int[]>();
         var result = new int[cap.Count];
         for (int i = 0; i < cap.Count; i++)
         {
             int s = cap.Sequence[i];
-            if (!cacheBySeq.TryGetValue(s, out var depths))
-            {
-                var ids = seqs[s];
-                depths = new int[ids.Length];
-                int d = 0;
-                for (int p = 0; p < ids.Length; p++)
-                {
-                    if (dyck is not null) d += dyck.IsOpener(ids[p]) ? 1 : dyck.IsCloser(ids[p]) ? -1 : 0;
-                    depths[p] = d;
-                }
-                cacheBySeq[s] = depths;
-            }
+            if (!cacheBySeq.TryGetValue(s, out var depths)) cacheBySeq[s] = depths = data.Task.Depths(seqs[s]);
             result[i] = depths[cap.Position[i]];
         }
         return result;

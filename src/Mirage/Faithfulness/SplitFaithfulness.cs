@@ -3,9 +3,10 @@ namespace Mirage.Faithfulness;
 /// <summary>
 /// The faithfulness of one proxy on one split, kept per sequence (for the bootstrap): agreement with the model,
 /// attention JSD on the simplified head, logit KL(model ‖ proxy), and both accuracies; plus depth and distance
-/// breakdowns of agreement and accuracies.
+/// breakdowns of agreement and accuracies. Tasks with several categories of scored position (code: closing
+/// brackets, repeated words, other) also get every metric per category, bootstrapped the same way.
 /// </summary>
-public sealed class SplitFaithfulness(string split, int sequences)
+public sealed class SplitFaithfulness(string split, int sequences, int categories = 1)
 {
     public const string Agreement = "agreement", AttentionJsd = "attention_jsd", LogitKl = "logit_kl", ProxyAccuracy = "proxy_accuracy", ModelAccuracy = "model_accuracy";
     public static readonly string[] Metrics = [Agreement, AttentionJsd, LogitKl, ProxyAccuracy, ModelAccuracy];
@@ -13,6 +14,10 @@ public sealed class SplitFaithfulness(string split, int sequences)
 
     public string Split { get; } = split;
     public Dictionary<string, RatioStat> Stats { get; } = Metrics.ToDictionary(m => m, _ => new RatioStat(sequences));
+
+    /// <summary>Per category index, per metric; empty when the task has a single category (the split is the category).</summary>
+    public IReadOnlyList<Dictionary<string, RatioStat>> ByCategory { get; } = categories <= 1 ? []
+        : Enumerable.Range(0, categories).Select(_ => Metrics.ToDictionary(m => m, _ => new RatioStat(sequences))).ToList();
 
     /// <summary>(breakdown, key, metric) → (numerator, count).</summary>
     public SortedDictionary<(string Breakdown, int Key, string Metric), (double Num, int N)> Breakdown { get; } = new();

@@ -16,6 +16,8 @@ public static class Findings
             .Select(g => $"{g.Key} {g.Average(x => x.Accuracy ?? double.NaN):F3}").ToList();
         if (acc.Count > 0) lines.Add($"Model accuracy (task metric, mean over {r.Seeds} seed(s)): {string.Join(", ", acc)}.");
 
+        lines.AddRange(CategoryFindings(r));
+
         foreach (var (proxy, site, head) in r.Targets())
         {
             var p = r.Chosen(proxy, site, head);
@@ -47,10 +49,38 @@ public static class Findings
                 bool worse = pa.Zip(ma).All(z => z.First.CiHigh < z.Second.Value);
                 double mp = pa.Average(x => x.Value ?? 0), mm = ma.Average(x => x.Value ?? 0);
                 if (better) lines.Add($"{name} is more accurate than the model on {s}: {mp:F3} vs {mm:F3} (in {pa.Count}/{pa.Count} seeds) — the simplification generalizes better than what it explains.");
-                else if (worse && s == "unseen_depth") lines.Add($"{name} is less accurate than the model on {s}: {mp:F3} vs {mm:F3} (in {pa.Count}/{pa.Count} seeds).");
+                else if (worse && s == r.DeepSplit) lines.Add($"{name} is less accurate than the model on {s}: {mp:F3} vs {mm:F3} (in {pa.Count}/{pa.Count} seeds).");
             }
         }
         return lines;
+    }
+
+    /// <summary>
+    /// Tasks with categories (code): per OOD split, the categories ordered by their mean agreement gap over every proxy
+    /// and head at its chosen parameter, and the largest single gap whose interval excludes 0 in every seed.
+    /// </summary>
+    static IEnumerable<string> CategoryFindings(ResultsSet r)
+    {
+        if (r.CategoryRows.Count == 0 || r.Categories.Count < 2) yield break;
+        foreach (var split in r.Splits.Where(s => s != FaithfulnessRows.ReferenceSplit))
+        {
+            var means = r.Categories.Select(c => (Category: c, Gaps: Plots.CategoryGapValues(r, split, c))).Where(x => x.Gaps.Count > 0)
+                .Select(x => (x.Category, Mean: x.Gaps.Average(), N: x.Gaps.Count)).OrderByDescending(x => x.Mean).ToList();
+            if (means.Count == 0) continue;
+            yield return $"On {split}, the mean agreement gap over {means[0].N} proxy/head pairs is largest for {means[0].Category} ({means[0].Mean:F3})"
+                + (means.Count > 1 ? $", then {string.Join(", ", means.Skip(1).Select(m => $"{m.Category} ({m.Mean:F3})"))}." : ".");
+            var best = r.Targets().SelectMany(t => r.Categories.Select(c => (t, c, p: r.Chosen(t.Proxy, t.Site, t.Head))))
+                .Select(x => (x.t, x.c, x.p, Rows: r.PerSeed(x.t.Proxy, x.p, x.t.Site, x.t.Head, split, x.c, SplitFaithfulness.Agreement + "_gap").Where(y => y.Value is not null).ToList()))
+                .Where(x => x.Rows.Count > 0 && x.Rows.All(y => y.CiLow > 0))
+                .OrderByDescending(x => x.Rows.Average(y => y.Value!.Value)).FirstOrDefault();
+            if (best.Rows is { Count: > 0 })
+            {
+                var iid = r.PerSeed(best.t.Proxy, best.p, best.t.Site, best.t.Head, FaithfulnessRows.ReferenceSplit, best.c, SplitFaithfulness.Agreement).Average(y => y.Value ?? double.NaN);
+                var ood = r.PerSeed(best.t.Proxy, best.p, best.t.Site, best.t.Head, split, best.c, SplitFaithfulness.Agreement).Average(y => y.Value ?? double.NaN);
+                string ci = best.Rows.Count == 1 ? $" [{best.Rows[0].CiLow:F2}, {best.Rows[0].CiHigh:F2}]" : $" (95 % CI excludes 0 in {best.Rows.Count}/{best.Rows.Count} seeds)";
+                yield return $"Largest significant gap on {split}: {Label(best.t.Proxy, best.p, best.t.Site, best.t.Head)} on {best.c}: agreement {iid:F2} on iid, {ood:F2} on {split}, gap {best.Rows.Average(y => y.Value!.Value):F2}{ci}.";
+            }
+        }
     }
 
     public static string Label(string proxy, int? p, string site, int? head) =>

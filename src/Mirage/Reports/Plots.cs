@@ -124,7 +124,7 @@ public static class Plots
         hm.Colormap = new ScottPlot.Colormaps.Viridis();
         plt.Title(title, 12);
         var ticks = Enumerable.Range(0, n).Select(i => (double)i).ToArray();
-        var labels = tokens.Take(n).ToArray();
+        var labels = tokens.Take(n).Select(Visible).ToArray();
         plt.Axes.Bottom.SetTicks(ticks, labels);
         plt.Axes.Left.SetTicks(ticks.Select(t => (double)(n - 1 - t)).ToArray(), labels);
         plt.Axes.Bottom.TickLabelStyle.Rotation = 90;
@@ -133,21 +133,27 @@ public static class Plots
         return Save(plt, dir, name, 420, 440);
     }
 
+    /// <summary>Characters that would be invisible on an axis (code windows): space, newline, tab.</summary>
+    static string Visible(string token) => token switch { " " => "·", "\n" => "\\n", "\t" => "\\t", "\r" => "\\r", _ => token };
+
     /// <summary>5. First two principal components of a head's keys or queries, coloured by depth; train vs unseen_depth.</summary>
     public static string Pca(PcaPoints pts, string dir)
     {
         var plt = new Plot();
         var cmap = new ScottPlot.Colormaps.Turbo();
         int maxDepth = Math.Max(1, pts.Points.Max(p => p.Depth));
+        // The first source is the fit set (dots); the other, the deep split (crosses).
+        var fitSource = pts.Points.FirstOrDefault()?.Source;
         foreach (var group in pts.Points.GroupBy(p => (p.Source, p.Depth)).OrderBy(g => g.Key.Source).ThenBy(g => g.Key.Depth))
         {
+            bool deep = group.Key.Source != fitSource;
             var m = plt.Add.ScatterPoints(group.Select(p => (double)p.Pc1).ToArray(), group.Select(p => (double)p.Pc2).ToArray());
             m.Color = cmap.GetColor(group.Key.Depth / (double)maxDepth).WithAlpha(0.8);
-            m.MarkerShape = group.Key.Source == "unseen_depth" ? MarkerShape.Cross : MarkerShape.FilledCircle;
-            m.MarkerSize = group.Key.Source == "unseen_depth" ? 7 : 4;
+            m.MarkerShape = deep ? MarkerShape.Cross : MarkerShape.FilledCircle;
+            m.MarkerSize = deep ? 7 : 4;
         }
         foreach (var src in pts.Points.Select(p => p.Source).Distinct())
-            plt.Legend.ManualItems.Add(new LegendItem { LabelText = src + (src == "unseen_depth" ? " (×)" : " (•)"), MarkerShape = src == "unseen_depth" ? MarkerShape.Cross : MarkerShape.FilledCircle, MarkerColor = Colors.Gray, MarkerSize = 8 });
+            plt.Legend.ManualItems.Add(new LegendItem { LabelText = src + (src != fitSource ? " (×)" : " (•)"), MarkerShape = src != fitSource ? MarkerShape.Cross : MarkerShape.FilledCircle, MarkerColor = Colors.Gray, MarkerSize = 8 });
         foreach (int d in new[] { 0, maxDepth / 2, maxDepth }.Distinct())
             plt.Legend.ManualItems.Add(new LegendItem { LabelText = $"depth {d}", MarkerShape = MarkerShape.FilledSquare, MarkerColor = cmap.GetColor(d / (double)maxDepth), MarkerSize = 8 });
         plt.ShowLegend(Alignment.UpperRight);
@@ -156,8 +162,8 @@ public static class Plots
         return Save(plt, dir, $"pca_{pts.Kind}_{Slug("", pts.Site, pts.Head)}.png", 640, 480);
     }
 
-    /// <summary>6. Accuracy by depth on unseen_depth: the model vs each proxy at its chosen parameter.</summary>
-    public static string? DepthAccuracy(ResultsSet r, string dir, string site, int? head, string split = "unseen_depth")
+    /// <summary>6. Accuracy by depth on the deep split: the model vs each proxy at its chosen parameter.</summary>
+    public static string? DepthAccuracy(ResultsSet r, string dir, string site, int? head, string split)
     {
         var rows = r.Breakdown.Where(b => b.Site == site && b.Head == head && b.Split == split && b.Breakdown == "depth").ToList();
         if (rows.Count == 0) return null;
@@ -181,10 +187,43 @@ public static class Plots
         }
         plt.Axes.SetLimitsY(0, 1.02);
         plt.Title($"Accuracy by depth on {split}: model vs proxies at {site} head {head}", 12);
-        plt.XLabel("depth of the closed bracket"); plt.YLabel("accuracy");
+        plt.XLabel(r.Categories.Count > 1 ? "bracket depth at the predicted character" : "depth of the closed bracket"); plt.YLabel("accuracy");
         plt.ShowLegend(Alignment.LowerLeft);
         return Save(plt, dir, $"depth_accuracy_{Slug("", site, head)}.png");
     }
+
+    /// <summary>
+    /// 7. (Tasks with categories.) Agreement gap per category of scored position and OOD split, averaged over every
+    /// proxy and head at its chosen parameter; error bars: the spread (standard deviation) over those proxies and heads.
+    /// </summary>
+    public static string? CategoryGaps(ResultsSet r, string dir)
+    {
+        if (r.CategoryRows.Count == 0 || r.Categories.Count < 2) return null;
+        var plt = new Plot();
+        var ood = r.Splits.Where(s => s != FaithfulnessRows.ReferenceSplit).ToList();
+        double width = 0.8 / Math.Max(1, ood.Count);
+        for (int c = 0; c < r.Categories.Count; c++)
+            for (int s = 0; s < ood.Count; s++)
+            {
+                var gaps = CategoryGapValues(r, ood[s], r.Categories[c]);
+                if (gaps.Count == 0) continue;
+                double mean = gaps.Average();
+                double sd = gaps.Count > 1 ? Math.Sqrt(gaps.Sum(g => (g - mean) * (g - mean)) / (gaps.Count - 1)) : 0;
+                plt.Add.Bar(new Bar { Position = c + (s - (ood.Count - 1) / 2.0) * width, Value = mean, Error = sd, Size = width * 0.9, FillColor = SplitColor(r, ood[s]) });
+            }
+        for (int s = 0; s < ood.Count; s++) plt.Legend.ManualItems.Add(new LegendItem { LabelText = ood[s], FillColor = SplitColor(r, ood[s]) });
+        plt.ShowLegend(Alignment.UpperLeft);
+        plt.Axes.Bottom.SetTicks(Enumerable.Range(0, r.Categories.Count).Select(i => (double)i).ToArray(), r.Categories.Select(c => c.Replace('_', ' ')).ToArray());
+        plt.Title("Agreement gap (iid − split) by category, mean over proxies and heads", 12);
+        plt.YLabel("agreement gap");
+        return Save(plt, dir, "category_gaps.png");
+    }
+
+    /// <summary>Mean-over-seeds agreement gap of every (proxy, site, head) at its chosen parameter, for one split and category.</summary>
+    public static List<double> CategoryGapValues(ResultsSet r, string split, string category) =>
+        r.Targets().Select(t => r.PerSeed(t.Proxy, r.Chosen(t.Proxy, t.Site, t.Head), t.Site, t.Head, split, category, SplitFaithfulness.Agreement + "_gap")
+                .Where(x => x.Value is not null).Select(x => x.Value!.Value).ToList())
+            .Where(v => v.Count > 0).Select(v => v.Average()).ToList();
 
     public static string Slug(string proxy, string site, int? head) =>
         string.Join("_", new[] { proxy, site.Replace("blocks.", "L").Replace(".attn", ""), head is int h ? $"h{h}" : "" }.Where(s => s != "")).Replace("-", "");

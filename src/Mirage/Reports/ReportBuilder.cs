@@ -33,7 +33,13 @@ public static class ReportBuilder
         var accRows = new List<string[]> { new[] { "seed" }.Concat(r.Splits).ToArray() };
         foreach (var s in seeds)
             accRows.Add(new[] { s.ToString() }.Concat(r.Splits.Select(sp => F(r.ModelAccuracy.FirstOrDefault(m => m.Seed == s && m.Split == sp && m.Breakdown == "all")?.Accuracy))).ToArray());
-        list.Add(new Section("Model accuracy", "The task metric (closing brackets whose opener is at least 10 positions back, argmax over closers) of each trained model, per split and per depth.",
+        var baseline = r.Baseline.Where(b => b.Category == "all").ToList();
+        if (baseline.Count > 0)
+            accRows.Add(new[] { "bigram baseline" }.Concat(r.Splits.Select(sp => F(baseline.FirstOrDefault(b => b.Split == sp)?.Accuracy))).ToArray());
+        string metricText = r.Categories.Count > 1
+            ? "Next-character accuracy (argmax over the whole vocabulary, every character of a window scored) of each trained model, per split and per bracket depth; the bigram baseline predicts each character from the previous one alone (counts on train)."
+            : "The task metric (closing brackets whose opener is at least 10 positions back, argmax over closers) of each trained model, per split and per depth; the bigram baseline predicts from the previous token alone.";
+        list.Add(new Section("Model accuracy", metricText,
             [("Accuracy per split and seed", accRows)], Plots.ModelAccuracy(r, dir).Select(f => (f, f.Contains("depth") ? "Accuracy by depth (one line per seed and split; depths with fewer than 10 scored positions omitted)" : "Accuracy per split (one line per seed)")).ToList()));
 
         // 2. Faithfulness tables and sweeps.
@@ -50,6 +56,9 @@ public static class ReportBuilder
         }
         list.Add(new Section("Faithfulness of each proxy", $"Each proxy is fitted on {r.Manifest.FitN} {r.Manifest.FitSplit} sequences and spliced into the model at one head; agreement is the fraction of scored positions where the proxy's prediction equals the model's. Means over {r.Seeds} seed(s).", tables, figs));
 
+        // 2b. Categories of scored position (code: closing brackets, repeated words, other).
+        if (CategorySection(r, dir) is Section cat) list.Add(cat);
+
         // 3. Gaps.
         list.Add(new Section("Generalization gaps", "Agreement on iid minus agreement on each split, for each proxy at its chosen parameter: the smallest rank or cluster count whose iid agreement is at least 0.95 (else the largest swept). Error bars: the widest 95 % interval over seeds.",
             [], [(Plots.Gaps(r, dir), "Agreement gap per proxy and split")]));
@@ -64,18 +73,60 @@ public static class ReportBuilder
                 maps.Add((Plots.Attention(pp.Pattern, ex.Tokens, $"{Findings.Label(pp.Proxy, pp.Parameter, "", null).Split(" at")[0]}, {ex.Split}", dir, $"attn_{slug}_{Plots.Slug(pp.Proxy, "", null)}{pp.Parameter}.png"),
                     $"{ex.Site} head {ex.Head}, {ex.Split}: {Findings.Label(pp.Proxy, pp.Parameter, "", null).Split(" at")[0]}"));
         }
-        if (maps.Count > 0) list.Add(new Section("Attention maps", "The simplified head's attention on one example sequence from iid and from unseen_depth: the model, then each proxy at its chosen parameter (rows: query positions; columns: keys).", [], maps));
+        var exampleSplits = string.Join(" and ", r.Examples.Select(e => e.Split).Distinct());
+        if (maps.Count > 0) list.Add(new Section("Attention maps", $"The simplified head's attention on one example sequence from {exampleSplits} (code windows: their first 48 characters, · = space): the model, then each proxy at its chosen parameter (rows: query positions; columns: keys).", [], maps));
         else list.Add(new Section("Attention maps", "examples.json is missing from the results directory: no attention maps.", [], []));
 
         // 5. PCA of keys and queries.
-        var pcs = r.PcaPoints.Select(p => (Plots.Pca(p, dir), $"{p.Kind} of {p.Site} head {p.Head}: train (•) vs unseen_depth (×), colour = depth")).ToList();
-        list.Add(new Section("Keys and queries in their first two principal components", pcs.Count > 0 ? "Principal directions fitted on the training fit set; unseen-depth points projected on them." : "pca_points.json is missing: no PCA plots.", [], pcs));
+        var pcs = r.PcaPoints.Select(p => (Plots.Pca(p, dir), $"{p.Kind} of {p.Site} head {p.Head}: train (•) vs {r.DeepSplit} (×), colour = depth")).ToList();
+        list.Add(new Section("Keys and queries in their first two principal components", pcs.Count > 0 ? $"Principal directions fitted on the training fit set; {r.DeepSplit} points projected on them." : "pca_points.json is missing: no PCA plots.", [], pcs));
 
         // 6. Accuracy by depth, model vs proxies.
-        var depth = r.Targets().Select(t => (t.Site, t.Head)).Distinct().Select(t => Plots.DepthAccuracy(r, dir, t.Site, t.Head)).Where(f => f is not null)
-            .Select(f => (f!, "Accuracy by depth on unseen_depth (depths with fewer than 20 scored positions omitted)")).ToList();
-        list.Add(new Section("Who generalizes better? Accuracy by depth on unseen_depth", "The model (black) and each proxy at its chosen parameter. A proxy above the model generalizes better than what it is supposed to explain.", [], depth));
+        var depth = r.Targets().Select(t => (t.Site, t.Head)).Distinct().Select(t => Plots.DepthAccuracy(r, dir, t.Site, t.Head, r.DeepSplit)).Where(f => f is not null)
+            .Select(f => (f!, $"Accuracy by depth on {r.DeepSplit} (depths with fewer than 20 scored positions omitted)")).ToList();
+        list.Add(new Section($"Who generalizes better? Accuracy by depth on {r.DeepSplit}", "The model (black) and each proxy at its chosen parameter. A proxy above the model generalizes better than what it is supposed to explain.", [], depth));
         return list;
+    }
+
+    /// <summary>
+    /// Accuracy and faithfulness per category of scored position: the model vs the bigram baseline, and each proxy's
+    /// agreement gap per category and OOD split. Only for tasks with several categories.
+    /// </summary>
+    static Section? CategorySection(ResultsSet r, string dir)
+    {
+        if (r.CategoryRows.Count == 0 || r.Categories.Count < 2) return null;
+        var ood = r.Splits.Where(s => s != FaithfulnessRows.ReferenceSplit).ToList();
+        var acc = new List<string[]> { new[] { "category" }.Concat(r.Splits.SelectMany(s => new[] { $"{s}: model", $"{s}: bigram", $"{s}: share" })).ToArray() };
+        foreach (var (c, ci) in r.Categories.Select((c, i) => (c, i)))
+            acc.Add(new[] { c }.Concat(r.Splits.SelectMany(s =>
+            {
+                var m = r.ModelAccuracy.Where(x => x.Split == s && x.Breakdown == "category" && x.Key == ci).ToList();
+                var all = r.ModelAccuracy.Where(x => x.Split == s && x.Breakdown == "all").Sum(x => x.Scored);
+                return new[]
+                {
+                    F(m.Count > 0 ? m.Average(x => x.Accuracy ?? double.NaN) : null),
+                    F(r.Baseline.FirstOrDefault(b => b.Split == s && b.Category == c)?.Accuracy),
+                    all == 0 ? "" : $"{(double)m.Sum(x => x.Scored) / all:P0}",
+                };
+            })).ToArray());
+        var gaps = new List<string[]> { new[] { "proxy" }.Concat(ood.SelectMany(s => r.Categories.Select(c => $"{s}: {c}"))).ToArray() };
+        foreach (var (proxy, site, head) in r.Targets())
+        {
+            var p = r.Chosen(proxy, site, head);
+            gaps.Add(new[] { Findings.Label(proxy, p, site, head) }.Concat(ood.SelectMany(s => r.Categories.Select(c =>
+            {
+                var rows = r.PerSeed(proxy, p, site, head, s, c, SplitFaithfulness.Agreement + "_gap").Where(x => x.Value is not null).ToList();
+                if (rows.Count == 0) return "";
+                bool sig = rows.All(x => x.CiLow > 0) || rows.All(x => x.CiHigh < 0);
+                var text = $"{rows.Average(x => x.Value!.Value):+0.000;-0.000}";
+                return sig ? $"**{text}**" : text;
+            }))).ToArray());
+        }
+        var figs = new List<(string, string)>();
+        if (Plots.CategoryGaps(r, dir) is string f) figs.Add((f, "Agreement gap by category and split, mean over every proxy and head at its chosen parameter; error bars: standard deviation over them"));
+        return new Section("Accuracy and faithfulness by category", "Which kind of character carries the gaps? Scored positions fall into closing brackets, characters of an identifier that already occurred earlier in the window (the copying, induction-head behaviour) and everything else. Share = fraction of the split's scored positions.",
+            [("Model accuracy (mean over seeds) and the bigram baseline per category", acc),
+             ("Agreement gap (iid − split) per category, each proxy at its chosen parameter (bold when the 95 % interval excludes 0 in every seed)", gaps)], figs);
     }
 
     static string Cell(ResultsSet r, string proxy, int? p, string site, int? head, string split)

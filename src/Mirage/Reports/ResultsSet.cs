@@ -15,9 +15,18 @@ public sealed class ResultsSet
     public required List<ModelAccuracyRow> ModelAccuracy { get; init; }
     public required List<ExampleMaps> Examples { get; init; }
     public required List<PcaPoints> PcaPoints { get; init; }
+    /// <summary>faithfulness_by_category.csv (tasks with several categories of scored position), else empty.</summary>
+    public required List<CategoryRow> CategoryRows { get; init; }
+    /// <summary>baseline.csv (the bigram baseline's accuracy), else empty.</summary>
+    public required List<Evaluation.BaselineRow> Baseline { get; init; }
 
     public IReadOnlyList<string> Splits => Manifest.Splits;
     public int Seeds => Manifest.Runs.Count;
+
+    /// <summary>The split that tests deeper nesting than training (Dyck: unseen_depth; code: deep_nesting).</summary>
+    public string DeepSplit => Splits.FirstOrDefault(s => s is "unseen_depth" or "deep_nesting") ?? Splits.LastOrDefault() ?? "";
+
+    public IReadOnlyList<string> Categories => Manifest.Categories;
 
     public static ResultsSet Load(string dir)
     {
@@ -39,6 +48,8 @@ public sealed class ResultsSet
             ModelAccuracy = CsvReader.Read<ModelAccuracyRow>(P("model_accuracy.csv")),
             Examples = Optional<ExampleMaps>("examples.json"),
             PcaPoints = Optional<PcaPoints>("pca_points.json"),
+            CategoryRows = File.Exists(P("faithfulness_by_category.csv")) ? CsvReader.Read<CategoryRow>(P("faithfulness_by_category.csv")) : [],
+            Baseline = File.Exists(P("baseline.csv")) ? CsvReader.Read<Evaluation.BaselineRow>(P("baseline.csv")) : [],
         };
     }
 
@@ -48,6 +59,10 @@ public sealed class ResultsSet
 
     public IEnumerable<FaithfulnessRow> PerSeed(string proxy, int? parameter, string site, int? head, string split, string metric) =>
         Rows.Where(r => r.Proxy == proxy && r.Parameter == parameter && r.Site == site && r.Head == head && r.Split == split && r.Metric == metric);
+
+    /// <summary>Per-seed rows of one category's metric.</summary>
+    public IEnumerable<CategoryRow> PerSeed(string proxy, int? parameter, string site, int? head, string split, string category, string metric) =>
+        CategoryRows.Where(r => r.Proxy == proxy && r.Parameter == parameter && r.Site == site && r.Head == head && r.Split == split && r.Category == category && r.Metric == metric);
 
     /// <summary>Every (proxy, site, head) measured, in a stable order.</summary>
     public List<(string Proxy, string Site, int? Head)> Targets() =>

@@ -37,6 +37,18 @@ public interface ISequenceTask
     /// <summary>The task's default training settings (e.g. whether an accuracy target makes sense).</summary>
     TrainConfig DefaultTraining { get; }
 
+    /// <summary>The out-of-distribution split that tests deeper nesting (Dyck: unseen_depth; code: deep_nesting).</summary>
+    string DeepSplit => "unseen_depth";
+
+    /// <summary>Splits whose first suitable sequence the report shows attention maps for.</summary>
+    IReadOnlyList<string> ExampleSplits => ["iid", DeepSplit];
+
+    /// <summary>
+    /// Bracket nesting depth after each token of an encoded sequence (for colouring keys and queries by depth);
+    /// zeros for a task without brackets.
+    /// </summary>
+    int[] Depths(ReadOnlySpan<int> ids) => new int[ids.Length];
+
     /// <summary>Appends the scored positions of one encoded sequence to <paramref name="into"/>, in position order.</summary>
     void Score(ReadOnlySpan<int> ids, List<ScoredPosition> into);
 }

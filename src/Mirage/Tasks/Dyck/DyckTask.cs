@@ -41,6 +41,14 @@ public sealed class DyckTask : ISequenceTask
         return ids;
     }
 
+    public int[] Depths(ReadOnlySpan<int> ids)
+    {
+        var depths = new int[ids.Length];
+        int d = 0;
+        for (int p = 0; p < ids.Length; p++) depths[p] = d += IsOpener(ids[p]) ? 1 : IsCloser(ids[p]) ? -1 : 0;
+        return depths;
+    }
+
     public void Score(ReadOnlySpan<int> ids, List<ScoredPosition> into)
     {
         Span<int> stack = ids.Length <= 1024 ? stackalloc int[ids.Length] : new int[ids.Length];

@@ -6,12 +6,13 @@ namespace Mirage.Tests.Fakes;
 /// A tiny bracket task for tests that must not depend on the Dyck sampler: two bracket types, sequences generated
 /// from a seed, every closer scored (min distance 1). Enough structure for a tiny model to learn something.
 /// </summary>
-public sealed class ToyTask : ISequenceTask
+public sealed class ToyTask(bool categorized = false) : ISequenceTask
 {
     public string Name => "toy";
     public Vocabulary Vocabulary { get; } = new(["(0", "(1", ")0", ")1"]);
     public IReadOnlyList<int> CandidateIds => [5, 6];
-    public IReadOnlyList<string> Categories => ["closing_bracket"];
+    /// <summary>Categorized: one category per closer type, to exercise the per-category code paths.</summary>
+    public IReadOnlyList<string> Categories => categorized ? ["closer_0", "closer_1"] : ["closing_bracket"];
     public Mirage.Model.ModelConfig DefaultModel => new() { DModel = 32, DMlp = 64, ContextLength = 40 };
     public Mirage.Training.TrainConfig DefaultTraining => new();
 
@@ -22,7 +23,7 @@ public sealed class ToyTask : ISequenceTask
         {
             if (ids[i] is 3 or 4) { stack.Push(i); continue; }
             int opener = stack.Pop();
-            into.Add(new ScoredPosition(i - 1, ids[i], stack.Count + 1, i - opener, 0));
+            into.Add(new ScoredPosition(i - 1, ids[i], stack.Count + 1, i - opener, categorized ? ids[i] - 5 : 0));
         }
     }
 

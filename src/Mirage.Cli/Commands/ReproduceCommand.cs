@@ -25,12 +25,17 @@ public static class ReproduceCommand
         var output = new Option<string>("--out") { Description = "Study directory", DefaultValueFactory = _ => "study-dyck" };
         var quiet = new Option<bool>("--quiet") { Description = "Stage lines only, no progress displays or tables" };
         var dyck = new Command("dyck", "Reproduce the Dyck study (Friedman et al. 2024, Dyck-(20,10) after Murty et al. 2023).") { scale, seeds, output, quiet };
-        dyck.SetAction(r => Dyck(ctx, DyckStudy.For(r.GetValue(scale)!), r.GetValue(seeds), r.GetValue(output)!, r.GetValue(quiet)));
+        dyck.SetAction(r =>
+        {
+            var study = DyckStudy.For(r.GetValue(scale)!);
+            return Run(ctx, study, (c, dir) => DataCommand.Run(c, dir, study.Data), r.GetValue(seeds), r.GetValue(output)!, r.GetValue(quiet));
+        });
         reproduce.Subcommands.Add(dyck);
         return reproduce;
     }
 
-    static int Dyck(CliContext ctx, DyckStudy study, int seeds, string dir, bool quiet)
+    /// <summary>The stages of any study; <paramref name="writeData"/> builds the task's data directory.</summary>
+    static int Run(CliContext ctx, IStudy study, Func<CliContext, string, int> writeData, int seeds, string dir, bool quiet)
     {
         if (seeds < 1) throw new UserError($"--seeds must be >= 1, found {seeds}");
         Directory.CreateDirectory(dir);
@@ -42,13 +47,14 @@ public static class ReproduceCommand
 
         // 1. Data.
         string data = Path.Combine(dir, "data");
-        string dataHash = StageLedger.Hash("data", study.Data);
-        bool cached = ledger.IsDone("data", dataHash) && File.Exists(Path.Combine(data, DyckData.ManifestFile));
-        Header($"data: Dyck-({study.Data.K},{study.Data.MaxDepth}), {study.Data.Train:N0} train, {study.Data.PerSplit:N0} per split", cached);
+        string dataHash = StageLedger.Hash("data", study.Task, study.DataConfig);
+        bool cached = ledger.IsDone("data", dataHash) && File.Exists(Path.Combine(data, "manifest.json"));
+        Header($"data: {study.DataSummary}", cached);
         if (!cached)
         {
             if (Directory.Exists(data)) Directory.Delete(data, true);
-            DataCommand.Run(quiet ? Quiet(ctx) : ctx, data, study.Data);
+            int code = writeData(quiet ? Quiet(ctx) : ctx, data);
+            if (code != 0) return code;
             ledger.MarkDone("data", dataHash);
         }
         var td = TaskDataLoader.Load(data);
@@ -94,7 +100,7 @@ public static class ReproduceCommand
         return 0;
     }
 
-    static bool SameRun(string run, DyckStudy study, int seed)
+    static bool SameRun(string run, IStudy study, int seed)
     {
         var info = Checkpoint.LoadInfo(run);
         return info.Model == study.Model with { VocabSize = info.Model.VocabSize } && info.Training == study.Training with { Seed = seed };

@@ -10,8 +10,12 @@ namespace Mirage.Reproduce;
 /// model and data, minutes); <c>default</c> fits the README's 20-minute budget on 2 cores and still shows the study's
 /// findings; <c>paper</c> is the full-size study (Murty's 200,000 strings, 2,000 per split, training to 97 %).
 /// </summary>
-public sealed record DyckStudy(string Scale, DyckConfig Data, ModelConfig Model, TrainConfig Training, SimplifyConfig Simplify)
+public sealed record DyckStudy(string Scale, DyckConfig Data, ModelConfig Model, TrainConfig Training, SimplifyConfig Simplify) : IStudy
 {
+    public string Task => "dyck";
+    object IStudy.DataConfig => Data;
+    public string DataSummary => $"Dyck-({Data.K},{Data.MaxDepth}), {Data.Train:N0} train, {Data.PerSplit:N0} per split";
+
     public static readonly string[] Scales = ["quick", "default", "paper"];
 
     public static DyckStudy For(string scale) => scale switch

@@ -14,7 +14,8 @@ namespace Mirage.Cli.Commands;
 public static class EvalCommand
 {
     /// <summary>The content of RUN/eval.json.</summary>
-    public sealed record EvalReport(string Run, string Data, long Step, IReadOnlyList<SplitAccuracy> Splits);
+    public sealed record EvalReport(string Run, string Data, long Step, IReadOnlyList<SplitAccuracy> Splits, IReadOnlyList<string> Categories,
+        IReadOnlyList<BaselineRow> Baseline);
 
     public static Command Create(CliContext ctx)
     {
@@ -35,14 +36,17 @@ public static class EvalCommand
         var splits = new List<SplitAccuracy>();
         foreach (var split in td.EvalSplits)
             splits.Add(TaskAccuracy.Evaluate(model, td.Task, split, td.Splits[split]));
-        var report = new EvalReport(Path.GetFullPath(runDir), Path.GetFullPath(dataDir), info.Step, splits);
+        // The floor the model should clear: the next token from the current one alone, counted on train.
+        var bigram = BigramBaseline.Fit(td.Task, td.Splits["train"]);
+        var baseline = td.EvalSplits.SelectMany(s => bigram.Evaluate(td.Task, s, td.Splits[s])).ToList();
+        var report = new EvalReport(Path.GetFullPath(runDir), Path.GetFullPath(dataDir), info.Step, splits, td.Task.Categories, baseline);
         Json.Save(Path.Combine(runDir, "eval.json"), report);
         AtomicFile.WriteAllText(Path.Combine(runDir, "eval.csv"), Csv(report));
         Print(ctx, report);
         return 0;
     }
 
-    /// <summary>Long format for pandas: one row per split x breakdown (all / depth / distance) x key.</summary>
+    /// <summary>Long format for pandas: one row per split x breakdown (all / depth / distance / category) x key.</summary>
     static string Csv(EvalReport r)
     {
         var ci = CultureInfo.InvariantCulture;
@@ -52,18 +56,30 @@ public static class EvalCommand
             sb.Append($"{s.Split},all,,{s.Scored},{s.Correct},{s.Accuracy?.ToString("R", ci)}\n");
             foreach (var b in s.ByDepth) sb.Append($"{s.Split},depth,{b.Key},{b.Scored},{b.Correct},{b.Accuracy?.ToString("R", ci)}\n");
             foreach (var b in s.ByDistance) sb.Append($"{s.Split},distance,{b.Key},{b.Scored},{b.Correct},{b.Accuracy?.ToString("R", ci)}\n");
+            if (r.Categories.Count > 1)
+                foreach (var b in s.ByCategory) sb.Append($"{s.Split},category,{r.Categories[b.Key]},{b.Scored},{b.Correct},{b.Accuracy?.ToString("R", ci)}\n");
         }
         return sb.ToString();
     }
 
     static void Print(CliContext ctx, EvalReport r)
     {
-        var t = new Table().Title($"Task accuracy, step {r.Step}").AddColumns("split", "sequences", "scored", "accuracy");
+        string P(double? v) => v is double a ? a.ToString("P2") : "n/a";
+        var t = new Table().Title($"Task accuracy, step {r.Step}").AddColumns("split", "sequences", "scored", "accuracy", "bigram baseline");
         foreach (var s in r.Splits)
-            t.AddRow(s.Split, s.Sequences.ToString(), s.Scored.ToString(), s.Accuracy is double a ? a.ToString("P2") : "n/a");
+            t.AddRow(s.Split, s.Sequences.ToString(), s.Scored.ToString(), P(s.Accuracy), P(r.Baseline.FirstOrDefault(b => b.Split == s.Split && b.Category == "all")?.Accuracy));
         ctx.Console.Write(t);
+        if (r.Categories.Count > 1)
+        {
+            var c = new Table().Title("Accuracy by category (model / bigram baseline)").AddColumn("category");
+            foreach (var s in r.Splits) c.AddColumn(s.Split);
+            for (int k = 0; k < r.Categories.Count; k++)
+                c.AddRow(r.Splits.Select(s => $"{P(s.ByCategory.FirstOrDefault(b => b.Key == k)?.Accuracy)} / {P(r.Baseline.FirstOrDefault(b => b.Split == s.Split && b.Category == r.Categories[k])?.Accuracy)}")
+                    .Prepend(r.Categories[k]).ToArray());
+            ctx.Console.Write(c);
+        }
         var depths = r.Splits.SelectMany(s => s.ByDepth.Select(b => b.Key)).Distinct().Order().ToList();
-        var d = new Table().Title("Accuracy by depth of the closed bracket (counts in eval.csv)").AddColumn("depth");
+        var d = new Table().Title(r.Categories.Count > 1 ? "Accuracy by bracket depth (counts in eval.csv)" : "Accuracy by depth of the closed bracket (counts in eval.csv)").AddColumn("depth");
         foreach (var s in r.Splits) d.AddColumn(s.Split);
         foreach (var depth in depths)
             d.AddRow(r.Splits.Select(s => s.ByDepth.FirstOrDefault(b => b.Key == depth) is { } b ? $"{b.Accuracy:P1}" : "").Prepend(depth.ToString()).ToArray());

@@ -41,10 +41,10 @@ public static class BenchCommand
             if (r.GetValue(json)) { foreach (var x in results) ctx.Stdout.WriteLine(JsonSerializer.Serialize(x, Json.Compact)); return 0; }
 
             var t = new Table().Title("Mirage training/inference throughput (2 layers, d_model 128, d_mlp 512, batch 128 x 64 tokens, fp32)")
-                .AddColumns("heads", "train tok/s", "infer tok/s", "infer tok/s, no hook sites", "hook-site overhead", "RSS after warm-up", "RSS at end", "peak RSS");
+                .AddColumns("heads", "train tok/s", "infer tok/s", "infer tok/s, no hook sites", "hook-site overhead", "RSS after warm-up", "RSS after timed steps", "peak RSS");
             foreach (var x in results)
                 t.AddRow(x.Config.Heads.ToString(), $"{x.TrainTokensPerS / 1000:F1}k", $"{x.InferTokensPerS / 1000:F1}k", $"{x.BareInferTokensPerS / 1000:F1}k",
-                    $"{x.HookSitesOverhead:+0.0%;-0.0%}", $"{x.RssAfterWarmupMb:F0} MB", $"{x.RssAfterRunMb:F0} MB", $"{x.PeakRssMb:F0} MB");
+                    $"{x.HookSitesOverhead:+0.0%;-0.0%}", $"{x.RssAfterWarmupMb:F0} MB", $"{x.RssAfterTrainingMb:F0} MB", $"{x.PeakRssMb:F0} MB");
             ctx.Console.Write(t);
             ctx.Stdout.WriteLine($"MKL shim loaded: {results[0].MklShim}; torch threads: {results[0].Threads}");
 

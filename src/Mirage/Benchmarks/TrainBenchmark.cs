@@ -13,7 +13,7 @@ public sealed record TrainBenchConfig(int Layers = 2, int Heads = 1, int DModel 
 
 /// <summary>What one measurement gives (printed as a table, or as JSON for a parent process).</summary>
 public sealed record TrainBenchResult(TrainBenchConfig Config, bool MklShim, int Threads, double TrainTokensPerS, double InferTokensPerS,
-    double BareInferTokensPerS, double HookSitesOverhead, double RssAfterWarmupMb, double RssAfterRunMb, double PeakRssMb);
+    double BareInferTokensPerS, double HookSitesOverhead, double RssAfterWarmupMb, double RssAfterTrainingMb, double PeakRssMb);
 
 /// <summary>
 /// Training and inference throughput of the HookedTransformer on random tokens, timed like torch_reference.py
@@ -55,6 +55,8 @@ public static class TrainBenchmark
         for (int i = 0; i < c.Warmup; i++) TrainStep();
         double rssWarm = ProcessMemory.RssMb;
         double trainS = Time(TrainStep);
+        // Flat memory = RSS after the timed steps close to RSS after warm-up (every step runs in a dispose scope).
+        double rssTrained = ProcessMemory.RssMb;
         model.eval();
         double inferS, bareS;
         using (torch.no_grad())
@@ -64,7 +66,7 @@ public static class TrainBenchmark
         }
         return new TrainBenchResult(c, TorchRuntime.MklShimLoaded, torch.get_num_threads(),
             (double)c.Batch * (c.SeqLen - 1) * c.Steps / trainS, (double)c.Batch * c.SeqLen * c.Steps / inferS,
-            (double)c.Batch * c.SeqLen * c.Steps / bareS, inferS / bareS - 1, rssWarm, ProcessMemory.RssMb, ProcessMemory.PeakRssMb);
+            (double)c.Batch * c.SeqLen * c.Steps / bareS, inferS / bareS - 1, rssWarm, rssTrained, ProcessMemory.PeakRssMb);
     }
 
     /// <summary>The same computation as HookedTransformer.forward, written with no hook sites at all (the baseline).</summary>

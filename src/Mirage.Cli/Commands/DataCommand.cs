@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Mirage.IO;
+using Mirage.Tasks.Code;
 using Mirage.Tasks.Dyck;
 using Spectre.Console;
 
@@ -13,6 +14,7 @@ public static class DataCommand
     {
         var data = new Command("data", "Build a task's train split and its systematic-generalization evaluation splits.");
         data.Subcommands.Add(Dyck(ctx));
+        data.Subcommands.Add(Code(ctx));
         return data;
     }
 
@@ -68,5 +70,75 @@ public static class DataCommand
         foreach (var s in m.Splits)
             t.AddRow(s.Name, s.Count.ToString("N0"), $"{s.MinLength}–{s.MaxLength}", $"{s.MinDepth}–{s.MaxDepth}", s.Sha256[..12] + "…");
         ctx.Console.Write(t);
+    }
+    static Command Code(CliContext ctx)
+    {
+        var output = new Option<string>("--out") { Description = "Output directory (one JSONL file per split + manifest.json)", Required = true };
+        var corpus = new Option<string[]>("--corpus") { Description = "Source directory or .zip (repeat for several; default: this machine's Python stdlib)", AllowMultipleArgumentsPerToken = false };
+        var ood = new Option<string[]>("--ood-corpus") { Description = "Directory or .zip for the java split (repeat for several; default: the JDK's src.zip)", AllowMultipleArgumentsPerToken = false };
+        var window = new Option<int?>("--window") { Description = "Characters per window (default 256)" };
+        var depth = new Option<int?>("--max-train-depth") { Description = "Bracket-nesting bound D of train and iid windows (default 2)" };
+        var train = new Option<int?>("--train") { Description = "Training windows (default 20000)" };
+        var perSplit = new Option<int?>("--per-split") { Description = "Windows per evaluation split (default 500)" };
+        var seed = new Option<int?>("--seed") { Description = "Random seed (default 0)" };
+        var config = new Option<string?>("--config") { Description = "JSON file with any CodeConfig fields (snake_case); flags override it" };
+        var cmd = new Command("code", "Character-level code completion with the splits train, iid, deep_nesting, java.")
+        { output, corpus, ood, window, depth, train, perSplit, seed, config };
+        cmd.SetAction(r =>
+        {
+            var file = r.GetValue(config) is string f ? Json.Load<CodeConfig>(f, "code config") : new CodeConfig();
+            var c = file with
+            {
+                Corpus = r.GetValue(corpus) is { Length: > 0 } cs ? cs : file.Corpus,
+                OodCorpus = r.GetValue(ood) is { Length: > 0 } os ? os : file.OodCorpus,
+                Window = r.GetValue(window) ?? file.Window, MaxTrainDepth = r.GetValue(depth) ?? file.MaxTrainDepth,
+                Train = r.GetValue(train) ?? file.Train, PerSplit = r.GetValue(perSplit) ?? file.PerSplit, Seed = r.GetValue(seed) ?? file.Seed,
+            };
+            return RunCode(ctx, r.GetValue(output)!, c.Validate(r.GetValue(config) ?? "code settings"), CodeDefaults.Machine);
+        });
+        return cmd;
+    }
+
+    /// <summary>Builds a code data directory; <paramref name="defaults"/> finds the corpora the config leaves empty.</summary>
+    public static int RunCode(CliContext ctx, string dir, CodeConfig c, CodeDefaults defaults)
+    {
+        if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())
+        {
+            var manifest = Path.Combine(dir, CodeData.ManifestFile);
+            if (!File.Exists(manifest)) throw new UserError($"{dir}: exists and is not a Mirage data directory; choose another --out");
+            var existing = CodeData.ReadManifest(dir);
+            var want = defaults.Resolve(c, out _);
+            var diff = Training.ConfigDiff.Fields(existing.Config, want, "config").FirstOrDefault();
+            if (diff.Field is not null)
+                throw new UserError($"{dir}: already holds a different dataset ({diff.Field} is {diff.Had}, asked for {diff.Want}); choose another --out or delete it");
+            ctx.Stdout.WriteLine($"{dir}: already holds this dataset (same config and seed); nothing to do");
+            PrintCode(ctx, existing, null);
+            return 0;
+        }
+        var clock = Stopwatch.StartNew();
+        var resolved = defaults.Resolve(c, out var skipped);
+        var data = CodeSplits.Build(resolved, skipped);
+        var m = CodeData.Write(dir, data);
+        PrintCode(ctx, m, clock.Elapsed);
+        return 0;
+    }
+
+    static void PrintCode(CliContext ctx, CodeManifest m, TimeSpan? took)
+    {
+        var t = new Table().Title($"code, window {m.Config.Window}, max_train_depth {m.Config.MaxTrainDepth}, seed {m.Seed}, {m.Vocabulary.Count} tokens" +
+                                  (took is { } d ? $", built in {d.TotalSeconds:F1} s" : ""))
+            .AddColumns("split", "files", "windows", "depth", "UNKs", "sha256");
+        foreach (var s in m.Splits)
+            t.AddRow(s.Name, s.Files.ToString("N0"), s.Count.ToString("N0"), $"{s.MinDepth}–{s.MaxDepth}", s.Unk.ToString("N0"), s.Sha256[..12] + "…");
+        ctx.Console.Write(t);
+        void Counts(string what, IReadOnlyList<string> roots, CorpusCounts k) =>
+            ctx.Stdout.WriteLine($"{what} {string.Join(", ", roots)}: {k.FilesRead:N0} files read of {k.FilesFound:N0} found; skipped " +
+                                 $"{k.SkippedBinary} binary, {k.SkippedNonUtf8} not UTF-8, {k.SkippedUnreadable} unreadable");
+        Counts("corpus", m.Config.Corpus, m.Corpus);
+        ctx.Stdout.WriteLine($"hash split: {m.TrainFiles:N0} train files, {m.HeldOutFiles:N0} held-out files (iid_fraction {m.Config.IidFraction})");
+        if (m.Splits.FirstOrDefault(s => s.Name == "deep_nesting") is { FromTrainFiles: > 0 } deep)
+            ctx.Stdout.WriteLine($"deep_nesting: {deep.FromTrainFiles:N0} of {deep.Count:N0} windows come from train files (held-out files have too few deep windows; train holds none of them)");
+        if (m.OodCorpus is { } oc) Counts("ood_corpus", m.Config.OodCorpus, oc);
+        foreach (var (split, why) in m.SkippedSplits) ctx.Stdout.WriteLine($"{split}: skipped ({why})");
     }
 }

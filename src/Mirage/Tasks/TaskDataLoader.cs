@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Mirage.Tasks.Code;
 using Mirage.Tasks.Dyck;
 
 namespace Mirage.Tasks;
@@ -17,8 +18,9 @@ public static class TaskDataLoader
         return task switch
         {
             "dyck" => DyckData.Load(dir),
+            "code" => CodeData.Load(dir),
             null => throw new UserError($"{path}: missing field \"task\""),
-            _ => throw new UserError($"{path}: unknown task '{task}' (known: dyck)"),
+            _ => throw new UserError($"{path}: unknown task '{task}' (known: dyck, code)"),
         };
     }
 }

@@ -1,0 +1,141 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Mirage.IO;
+
+namespace Mirage.Tasks.Code;
+
+/// <summary>
+/// Writes and reads a code data directory: one JSON Lines file per split (<c>{"text": "...", "file": "os.py",
+/// "offset": 1024, "max_depth": 2}</c>, START/END not written) and manifest.json.
+/// </summary>
+public static class CodeData
+{
+    public const string ManifestFile = "manifest.json";
+
+    /// <summary>
+    /// Readable JSON: only what JSON requires is escaped (quotes, backslashes, control characters), not every
+    /// non-ASCII or HTML-sensitive character; these files are never embedded in HTML.
+    /// </summary>
+    static readonly JsonWriterOptions LineOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, Indented = false };
+
+    /// <summary>Writes all splits into a staging directory and renames it to <paramref name="dir"/>; returns the manifest.</summary>
+    public static CodeManifest Write(string dir, CodeDataset data)
+    {
+        var task = new CodeTask(data.Vocabulary, data.Config.Window);
+        using var staging = new StagingDirectory(dir);
+        var infos = new List<CodeSplitInfo>();
+        foreach (var split in data.SplitNames)
+        {
+            var windows = data.Splits[split];
+            var file = split + ".jsonl";
+            var path = Path.Combine(staging.Path, file);
+            long unk = 0;
+            using (var fs = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            using (var w = new Utf8JsonWriter(fs, LineOptions))
+            {
+                foreach (var win in windows)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("text", win.Text);
+                    w.WriteString("file", win.File);
+                    w.WriteNumber("offset", win.Offset);
+                    w.WriteNumber("max_depth", win.MaxDepth);
+                    w.WriteEndObject();
+                    w.Flush();
+                    fs.WriteByte((byte)'\n');
+                    w.Reset(fs);
+                    unk += task.CountUnk(win.Text);
+                }
+            }
+            infos.Add(new CodeSplitInfo(split, file, windows.Count, windows.Select(x => x.File).Distinct(StringComparer.Ordinal).Count(),
+                windows.Min(x => x.MaxDepth), windows.Max(x => x.MaxDepth), unk, split == "deep_nesting" ? data.DeepFromTrainFiles : 0,
+                Sha256.OfFile(path)));
+        }
+        var manifest = new CodeManifest
+        {
+            Config = data.Config, Seed = data.Config.Seed, Corpus = data.Corpus, OodCorpus = data.OodCorpus,
+            TrainFiles = data.TrainFiles, HeldOutFiles = data.HeldOutFiles, Splits = infos, SkippedSplits = data.Skipped,
+            Vocabulary = data.Vocabulary.Tokens,
+        };
+        Json.Save(Path.Combine(staging.Path, ManifestFile), manifest);
+        staging.Commit();
+        return manifest;
+    }
+
+    public static CodeManifest ReadManifest(string dir)
+    {
+        var path = Path.Combine(dir, ManifestFile);
+        var m = Json.Load<CodeManifest>(path, "code manifest");
+        if (m.Task != "code") throw new UserError($"{path}: task is '{m.Task}', expected 'code'");
+        if (m.FormatVersion != 1) throw new UserError($"{path}: format_version {m.FormatVersion} is not supported (expected 1)");
+        if (m.Config is null || m.Splits is null || m.Vocabulary is null) throw new UserError($"{path}: config, splits and vocabulary are required");
+        m.Config.Validate(path + " config");
+        var skipped = m.SkippedSplits ?? new Dictionary<string, string>();
+        var missing = CodeSplits.Names.Where(n => !skipped.ContainsKey(n)).Except(m.Splits.Select(s => s.Name)).ToList();
+        if (missing.Count > 0) throw new UserError($"{path}: splits {string.Join(", ", missing)} missing from the manifest");
+        return m;
+    }
+
+    /// <summary>Loads and checks a code data directory (sha256 and count of every file, each window's length and depth).</summary>
+    public static TaskData Load(string dir)
+    {
+        var m = ReadManifest(dir);
+        var mpath = Path.Combine(dir, ManifestFile);
+        var task = CodeTask.FromTokens(m.Vocabulary, m.Config.Window, mpath);
+        var splits = new Dictionary<string, IReadOnlyList<int[]>>();
+        var depths = new Dictionary<string, IReadOnlyList<int>>();
+        foreach (var info in m.Splits)
+        {
+            var path = Path.Combine(dir, info.File);
+            if (!File.Exists(path)) throw new UserError($"{path}: split file missing (listed in {ManifestFile})");
+            var sha = Sha256.OfFile(path);
+            if (sha != info.Sha256) throw new UserError($"{path}: sha256 {sha[..12]}… does not match the manifest's {info.Sha256[..Math.Min(12, info.Sha256.Length)]}… (file changed or corrupt)");
+            var (seqs, d) = ReadSplit(path, info.Name, m.Config, task);
+            if (seqs.Count != info.Count) throw new UserError($"{path}: {seqs.Count} windows but the manifest says {info.Count}");
+            splits[info.Name] = seqs; depths[info.Name] = d;
+        }
+        return new TaskData
+        {
+            Directory = dir, Task = task, SplitNames = CodeSplits.Names.Where(splits.ContainsKey).ToList(), Splits = splits, MaxDepths = depths,
+            ManifestSha256 = Sha256.OfFile(mpath),
+        };
+    }
+
+    static (List<int[]>, List<int>) ReadSplit(string path, string split, CodeConfig c, CodeTask task)
+    {
+        var seqs = new List<int[]>(); var depths = new List<int>();
+        int lineNo = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            lineNo++;
+            if (line.Length == 0) continue;
+            string? text = null; int? depth = null;
+            try
+            {
+                var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(line));
+                if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) throw new UserError($"{path} line {lineNo}: expected a JSON object");
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    var name = reader.GetString();
+                    reader.Read();
+                    if (name == "text" && reader.TokenType == JsonTokenType.String) text = reader.GetString();
+                    else if (name == "max_depth" && reader.TokenType == JsonTokenType.Number) depth = reader.GetInt32();
+                    else reader.Skip();
+                }
+            }
+            catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+            { throw new UserError($"{path} line {lineNo}: invalid JSON ({e.Message.Split('\n')[0]})"); }
+            if (text is null || depth is null) throw new UserError($"{path} line {lineNo}: needs a string \"text\" and a number \"max_depth\"");
+            if (text.Length != c.Window) throw new UserError($"{path} line {lineNo}: text has {text.Length} characters, expected the window of {c.Window}");
+            int actual = Brackets.MaxDepth(text);
+            if (actual != depth) throw new UserError($"{path} line {lineNo}: max_depth is {depth} but the text nests {actual} deep");
+            bool shallow = split is "train" or "iid";
+            if (split is not "java" && shallow != (actual <= c.MaxTrainDepth))
+                throw new UserError($"{path} line {lineNo}: depth {actual} does not belong in {split} (max_train_depth {c.MaxTrainDepth})");
+            seqs.Add(task.Encode(text));
+            depths.Add(actual);
+        }
+        return (seqs, depths);
+    }
+}

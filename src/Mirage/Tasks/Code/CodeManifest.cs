@@ -1,0 +1,27 @@
+namespace Mirage.Tasks.Code;
+
+/// <summary>
+/// Per-split facts written to manifest.json. <see cref="Files"/> = distinct source files the windows come from;
+/// <see cref="Unk"/> = characters of the split that are not in the (train) vocabulary; <see cref="FromTrainFiles"/>
+/// = windows taken from train files (only deep_nesting, when the held-out files have too few deep windows).
+/// </summary>
+public sealed record CodeSplitInfo(string Name, string File, int Count, int Files, int MinDepth, int MaxDepth, long Unk, int FromTrainFiles, string Sha256);
+
+/// <summary>DIR/manifest.json of a code data directory. Holds no timestamp: the same corpus and seed give the same bytes.</summary>
+public sealed record CodeManifest
+{
+    public string Task { get; init; } = "code";
+    public int FormatVersion { get; init; } = 1;
+    /// <summary>The config with the corpus paths resolved (the defaults found on the machine that built the data).</summary>
+    public required CodeConfig Config { get; init; }
+    public required int Seed { get; init; }
+    public required CorpusCounts Corpus { get; init; }
+    public CorpusCounts? OodCorpus { get; init; }
+    /// <summary>Corpus files on each side of the hash split.</summary>
+    public required int TrainFiles { get; init; }
+    public required int HeldOutFiles { get; init; }
+    public required IReadOnlyList<CodeSplitInfo> Splits { get; init; }
+    /// <summary>Split name → why it is absent (java when no Java sources were found).</summary>
+    public required IReadOnlyDictionary<string, string> SkippedSplits { get; init; }
+    public required IReadOnlyList<string> Vocabulary { get; init; }
+}

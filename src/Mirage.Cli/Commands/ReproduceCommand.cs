@@ -5,6 +5,7 @@ using Mirage.IO;
 using Mirage.Reports;
 using Mirage.Reproduce;
 using Mirage.Tasks;
+using Mirage.Tasks.Code;
 using Mirage.Tasks.Dyck;
 using Mirage.Training;
 
@@ -31,7 +32,25 @@ public static class ReproduceCommand
             return Run(ctx, study, (c, dir) => DataCommand.Run(c, dir, study.Data), r.GetValue(seeds), r.GetValue(output)!, r.GetValue(quiet));
         });
         reproduce.Subcommands.Add(dyck);
+        reproduce.Subcommands.Add(Code(ctx));
         return reproduce;
+    }
+
+    static Command Code(CliContext ctx)
+    {
+        var scale = new Option<string>("--scale") { Description = "quick (smoke test on a small corpus), default (<= 30 min on 2 cores)", DefaultValueFactory = _ => "default" };
+        var seeds = new Option<int>("--seeds") { Description = "Models to train (seeds 0..N-1); one fits the default's 30 minutes", DefaultValueFactory = _ => 1 };
+        var output = new Option<string>("--out") { Description = "Study directory", DefaultValueFactory = _ => "study-code" };
+        var corpus = new Option<string[]>("--corpus") { Description = "Source directory or .zip (repeat for several; default: this machine's Python standard library)", AllowMultipleArgumentsPerToken = false };
+        var ood = new Option<string[]>("--ood-corpus") { Description = "Directory or .zip for the java split (default: the JDK's src.zip)", AllowMultipleArgumentsPerToken = false };
+        var quiet = new Option<bool>("--quiet") { Description = "Stage lines only, no progress displays or tables" };
+        var cmd = new Command("code", "Reproduce the code-completion study: character-level Python, OOD splits deep_nesting and java.") { scale, seeds, output, corpus, ood, quiet };
+        cmd.SetAction(r =>
+        {
+            var study = CodeStudy.For(r.GetValue(scale)!, r.GetValue(corpus) ?? [], r.GetValue(ood) ?? []);
+            return Run(ctx, study, (c, dir) => DataCommand.RunCode(c, dir, study.Data, CodeDefaults.Machine), r.GetValue(seeds), r.GetValue(output)!, r.GetValue(quiet));
+        });
+        return cmd;
     }
 
     /// <summary>The stages of any study; <paramref name="writeData"/> builds the task's data directory.</summary>

@@ -130,8 +130,8 @@ public static class CodeData
             if (text.Length != c.Window) throw new UserError($"{path} line {lineNo}: text has {text.Length} characters, expected the window of {c.Window}");
             int actual = Brackets.MaxDepth(text);
             if (actual != depth) throw new UserError($"{path} line {lineNo}: max_depth is {depth} but the text nests {actual} deep");
-            bool shallow = split is "train" or "iid";
-            if (split is not "java" && shallow != (actual <= c.MaxTrainDepth))
+            bool shallow = split is "train" or "iid" or "java";
+            if (shallow != (actual <= c.MaxTrainDepth))
                 throw new UserError($"{path} line {lineNo}: depth {actual} does not belong in {split} (max_train_depth {c.MaxTrainDepth})");
             seqs.Add(task.Encode(text));
             depths.Add(actual);

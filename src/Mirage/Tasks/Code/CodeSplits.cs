@@ -30,7 +30,8 @@ public sealed class CodeDataset
 /// <item>deep_nesting: depth > max_train_depth, from held-out files first and, when they have too few (deep windows
 /// are rare), from train files. Such windows are never in train, which is filtered by depth, so the split stays
 /// unseen; the manifest records how many came from train files.</item>
-/// <item>java: windows of the OOD corpus, any depth.</item>
+/// <item>java: windows of the OOD corpus with depth ≤ max_train_depth, so the split shifts the language only, not the
+/// nesting as well (deep_nesting tests that on its own).</item>
 /// </list>
 /// </summary>
 public static class CodeSplits
@@ -75,7 +76,8 @@ public static class CodeSplits
         {
             var (ood, oc) = CodeCorpus.Read(c.OodCorpus, c.OodExtensions, c.MaxOodFiles, c.Seed, "ood_corpus");
             oodCounts = oc;
-            splits["java"] = Sample(c, "java", Cut(ood, c.Window), c.PerSplit, ood, $"windows of {c.Window} characters in {ood.Count} OOD files; lower --per-split, raise max_ood_files, or add files");
+            splits["java"] = Sample(c, "java", Cut(ood, c.Window).Where(w => w.Depth <= d).ToList(), c.PerSplit, ood,
+                $"windows of {c.Window} characters and depth <= {d} in {ood.Count} OOD files; lower --per-split, raise max_ood_files, or add files");
         }
         else skipped["java"] = oodSkipped ?? "no ood_corpus";
 

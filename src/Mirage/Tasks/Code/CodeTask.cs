@@ -59,6 +59,26 @@ public sealed class CodeTask : ISequenceTask
         catch (ArgumentException e) { throw new UserError($"{source}: invalid vocabulary ({e.Message})"); }
     }
 
+    public string DeepSplit => "deep_nesting";
+
+    /// <summary>Attention maps on an in-distribution window and on a window of the other language (the ask).</summary>
+    public IReadOnlyList<string> ExampleSplits => ["iid", "java"];
+
+    /// <summary>Bracket depth after each token, counted as in <see cref="Score"/> (every closer pops when depth &gt; 0).</summary>
+    public int[] Depths(ReadOnlySpan<int> ids)
+    {
+        var depths = new int[ids.Length];
+        int d = 0;
+        for (int i = 0; i < ids.Length; i++)
+        {
+            char c = CharOf(ids[i]);
+            if (Brackets.IsOpener(c)) d++;
+            else if (Brackets.IsCloser(c) && d > 0) d--;
+            depths[i] = d;
+        }
+        return depths;
+    }
+
     public char CharOf(int id) => id >= 0 && id < _chars.Length ? _chars[id] : '\0';
 
     public int IdOf(char c) => _ids.TryGetValue(c, out var id) ? id : UnkId;

@@ -1,0 +1,47 @@
+using Mirage.Faithfulness;
+using Mirage.Model;
+using Mirage.Tasks.Code;
+using Mirage.Training;
+
+namespace Mirage.Reproduce;
+
+/// <summary>
+/// The settings of each stage of <c>mirage reproduce code</c>. <c>quick</c> is a smoke test on whatever corpus is
+/// given (CI uses a tiny one made in the test); <c>default</c> is study.md's code model (2 layers, 4 heads, d_model 256,
+/// context 256) on the Python standard library with Java as the language shift, sized to finish in 30 minutes on
+/// 2 cores — which bounds training to a few thousand steps, far from convergence, and the sweeps to four points.
+/// </summary>
+public sealed record CodeStudy(string Scale, CodeConfig Data, ModelConfig Model, TrainConfig Training, SimplifyConfig Simplify) : IStudy
+{
+    public static readonly string[] Scales = ["quick", "default"];
+
+    public string Task => "code";
+    object IStudy.DataConfig => Data;
+    public string DataSummary =>
+        $"code windows of {Data.Window} characters, {Data.Train:N0} train, {Data.PerSplit:N0} per split, train depth <= {Data.MaxTrainDepth}"
+        + (Data.Corpus.Count > 0 ? $", corpus {string.Join(", ", Data.Corpus)}" : ", Python standard library")
+        + (Data.OodCorpus.Count > 0 ? $", OOD {string.Join(", ", Data.OodCorpus)}" : ", JDK sources");
+
+    public static CodeStudy For(string scale, IReadOnlyList<string> corpus, IReadOnlyList<string> oodCorpus) => scale switch
+    {
+        "quick" => new CodeStudy(scale,
+            new CodeConfig { Corpus = corpus, OodCorpus = oodCorpus, Window = 64, Train = 300, PerSplit = 30 },
+            new ModelConfig { Layers = 2, Heads = 2, DModel = 32, DMlp = 64, ContextLength = 65 },
+            new TrainConfig { Steps = 60, BatchSize = 16, LearningRate = 3e-3, WarmupSteps = 10, EvalEvery = 30, EvalSequences = 30, CheckpointEvery = 30, TargetAccuracy = 0 },
+            new SimplifyConfig
+            {
+                FitN = 50, BootstrapResamples = 200,
+                Sweeps = new Dictionary<string, IReadOnlyList<int>> { ["pca"] = [1, 16], ["weight-svd"] = [1, 16], ["kmeans"] = [2, 8] },
+            }),
+        "default" => new CodeStudy(scale,
+            new CodeConfig { Corpus = corpus, OodCorpus = oodCorpus, PerSplit = 200 },
+            new ModelConfig { Layers = 2, Heads = 4, DModel = 256, DMlp = 1024, ContextLength = 257 },
+            new TrainConfig { Steps = 2000, BatchSize = 32, LearningRate = 1e-3, WarmupSteps = 100, EvalEvery = 250, EvalSequences = 200, CheckpointEvery = 250, TargetAccuracy = 0 },
+            new SimplifyConfig
+            {
+                FitN = 200, BatchSize = 64,
+                Sweeps = new Dictionary<string, IReadOnlyList<int>> { ["pca"] = [1, 4, 16, 64], ["weight-svd"] = [1, 4, 16, 64], ["kmeans"] = [4, 16, 64] },
+            }),
+        _ => throw new UserError($"--scale {scale}: unknown scale; valid: {string.Join(", ", Scales)}"),
+    };
+}

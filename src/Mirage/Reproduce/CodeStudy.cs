@@ -36,7 +36,7 @@ public sealed record CodeStudy(string Scale, CodeConfig Data, ModelConfig Model,
         "default" => new CodeStudy(scale,
             new CodeConfig { Corpus = corpus, OodCorpus = oodCorpus, PerSplit = 200 },
             new ModelConfig { Layers = 2, Heads = 4, DModel = 256, DMlp = 1024, ContextLength = 257 },
-            new TrainConfig { Steps = 2000, BatchSize = 32, LearningRate = 1e-3, WarmupSteps = 100, EvalEvery = 250, EvalSequences = 200, CheckpointEvery = 250, TargetAccuracy = 0 },
+            CodeTask.StandardTraining,
             new SimplifyConfig
             {
                 FitN = 200, BatchSize = 64,

@@ -44,16 +44,9 @@ public static class DataCommand
 
     public static int Run(CliContext ctx, string dir, DyckConfig c)
     {
-        if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())
+        if (HoldsSameDataset(ctx, dir, DyckData.ManifestFile, () => DyckData.ReadManifest(dir).Config, c))
         {
-            var manifest = Path.Combine(dir, DyckData.ManifestFile);
-            if (!File.Exists(manifest)) throw new UserError($"{dir}: exists and is not a Mirage data directory; choose another --out");
-            var existing = DyckData.ReadManifest(dir);
-            var diff = Training.ConfigDiff.Fields(existing.Config, c, "config").FirstOrDefault();
-            if (diff.Field is not null)
-                throw new UserError($"{dir}: already holds a different dataset ({diff.Field} is {diff.Had}, asked for {diff.Want}); choose another --out or delete it");
-            ctx.Stdout.WriteLine($"{dir}: already holds this dataset (same config and seed); nothing to do");
-            Print(ctx, existing, null);
+            Print(ctx, DyckData.ReadManifest(dir), null);
             return 0;
         }
         var clock = Stopwatch.StartNew();
@@ -100,19 +93,26 @@ public static class DataCommand
     }
 
     /// <summary>Builds a code data directory; <paramref name="defaults"/> finds the corpora the config leaves empty.</summary>
+    /// <summary>
+    /// Rerunning on a directory that already holds the same dataset does nothing (true); a different dataset, or a
+    /// directory that is not a data directory, is refused. False when <paramref name="dir"/> is absent or empty.
+    /// </summary>
+    static bool HoldsSameDataset<T>(CliContext ctx, string dir, string manifestFile, Func<T> existingConfig, T want)
+    {
+        if (!Directory.Exists(dir) || !Directory.EnumerateFileSystemEntries(dir).Any()) return false;
+        if (!File.Exists(Path.Combine(dir, manifestFile))) throw new UserError($"{dir}: exists and is not a Mirage data directory; choose another --out");
+        var diff = Training.ConfigDiff.Fields(existingConfig(), want, "config").FirstOrDefault();
+        if (diff.Field is not null)
+            throw new UserError($"{dir}: already holds a different dataset ({diff.Field} is {diff.Had}, asked for {diff.Want}); choose another --out or delete it");
+        ctx.Stdout.WriteLine($"{dir}: already holds this dataset (same config and seed); nothing to do");
+        return true;
+    }
+
     public static int RunCode(CliContext ctx, string dir, CodeConfig c, CodeDefaults defaults)
     {
-        if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())
+        if (Directory.Exists(dir) && HoldsSameDataset(ctx, dir, CodeData.ManifestFile, () => CodeData.ReadManifest(dir).Config, defaults.Resolve(c, out _)))
         {
-            var manifest = Path.Combine(dir, CodeData.ManifestFile);
-            if (!File.Exists(manifest)) throw new UserError($"{dir}: exists and is not a Mirage data directory; choose another --out");
-            var existing = CodeData.ReadManifest(dir);
-            var want = defaults.Resolve(c, out _);
-            var diff = Training.ConfigDiff.Fields(existing.Config, want, "config").FirstOrDefault();
-            if (diff.Field is not null)
-                throw new UserError($"{dir}: already holds a different dataset ({diff.Field} is {diff.Had}, asked for {diff.Want}); choose another --out or delete it");
-            ctx.Stdout.WriteLine($"{dir}: already holds this dataset (same config and seed); nothing to do");
-            PrintCode(ctx, existing, null);
+            PrintCode(ctx, CodeData.ReadManifest(dir), null);
             return 0;
         }
         var clock = Stopwatch.StartNew();

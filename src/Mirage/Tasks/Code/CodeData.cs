@@ -67,8 +67,7 @@ public static class CodeData
     {
         var path = Path.Combine(dir, ManifestFile);
         var m = Json.Load<CodeManifest>(path, "code manifest");
-        if (m.Task != "code") throw new UserError($"{path}: task is '{m.Task}', expected 'code'");
-        if (m.FormatVersion != 1) throw new UserError($"{path}: format_version {m.FormatVersion} is not supported (expected 1)");
+        ManifestHeader.Check(path, m.Task, m.FormatVersion, "code");
         if (m.Config is null || m.Splits is null || m.Vocabulary is null) throw new UserError($"{path}: config, splits and vocabulary are required");
         m.Config.Validate(path + " config");
         var skipped = m.SkippedSplits ?? new Dictionary<string, string>();

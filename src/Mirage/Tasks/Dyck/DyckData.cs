@@ -53,8 +53,7 @@ public static class DyckData
     {
         var path = Path.Combine(dir, ManifestFile);
         var m = Json.Load<DyckManifest>(path, "Dyck manifest");
-        if (m.Task != "dyck") throw new UserError($"{path}: task is '{m.Task}', expected 'dyck'");
-        if (m.FormatVersion != 1) throw new UserError($"{path}: format_version {m.FormatVersion} is not supported (expected 1)");
+        ManifestHeader.Check(path, m.Task, m.FormatVersion, "dyck");
         if (m.Config is null || m.Splits is null) throw new UserError($"{path}: config and splits are required");
         m.Config.Validate(path + " config");
         var missing = DyckSplits.Names.Except(m.Splits.Select(s => s.Name)).ToList();

@@ -120,7 +120,7 @@ public static class SimplifyCommand
                         var gaps = bySeed[(proxy, p, site, head, s, SplitFaithfulness.Agreement + "_gap")].ToList();
                         bool sig = gaps.Count > 0 && (gaps.All(g => g.CiLow > 0) || gaps.All(g => g.CiHigh < 0));
                         var cell = a?.Mean is double m ? $"{m:F3}" : "n/a";
-                        if (gap?.Mean is double gm) cell += sig ? $" [yellow]▼{gm:+0.000;-0.000}*[/]" : $" [grey]▼{gm:+0.000;-0.000}[/]";
+                        if (gap?.Mean is double gm) cell += sig ? $" [yellow]▼{Reports.Format.Signed(gm)}*[/]" : $" [grey]▼{Reports.Format.Signed(gm)}[/]";
                         cells.Add(cell);
                     }
                     t.AddRow(cells.ToArray());

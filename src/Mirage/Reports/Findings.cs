@@ -86,3 +86,10 @@ public static class Findings
     public static string Label(string proxy, int? p, string site, int? head) =>
         (p is int v ? proxy switch { "kmeans" or "oracle-kmeans" => $"{proxy} c={v}", _ => $"{proxy} r={v}" } : proxy) + $" at {site}" + (head is int h ? $" head {h}" : "");
 }
+
+/// <summary>Number formatting shared by the report and the CLI tables.</summary>
+public static class Format
+{
+    /// <summary>A signed value to 3 decimals ("+0.012", "-0.004"); values that round to zero print "+0.000", never "-+0.000".</summary>
+    public static string Signed(double v) => (Math.Round(v, 3) + 0.0).ToString("+0.000;-0.000", System.Globalization.CultureInfo.InvariantCulture);
+}

@@ -46,7 +46,8 @@ public static class Plots
                 if (seed == seeds[0]) sc.LegendText = split;
             }
         byDepth.Axes.SetLimitsY(0, 1.02);
-        byDepth.Title("Model accuracy by depth of the closed bracket (one line per seed)"); byDepth.XLabel("depth"); byDepth.YLabel("accuracy");
+        byDepth.Title(r.Categories.Count > 1 ? "Model accuracy by bracket depth at the predicted character (one line per seed)" : "Model accuracy by depth of the closed bracket (one line per seed)");
+        byDepth.XLabel("depth"); byDepth.YLabel("accuracy");
         byDepth.ShowLegend(Alignment.LowerLeft);
         files.Add(Save(byDepth, dir, "model_accuracy_depth.png"));
         return files;

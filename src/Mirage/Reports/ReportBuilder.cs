@@ -42,6 +42,9 @@ public static class ReportBuilder
         list.Add(new Section("Model accuracy", metricText,
             [("Accuracy per split and seed", accRows)], Plots.ModelAccuracy(r, dir).Select(f => (f, f.Contains("depth") ? "Accuracy by depth (one line per seed and split; depths with fewer than 10 scored positions omitted)" : "Accuracy per split (one line per seed)")).ToList()));
 
+        // 1b. Categories of scored position (code: closing brackets, repeated words, other): the code study's question.
+        if (CategorySection(r, dir) is Section cat) list.Add(cat);
+
         // 2. Faithfulness tables and sweeps.
         var tables = new List<(string, List<string[]>)>();
         var figs = new List<(string, string)>();
@@ -55,9 +58,6 @@ public static class ReportBuilder
                 if (Plots.Sweep(r, dir, proxy, site, head, metric) is string f) figs.Add((f, $"{proxy} at {site} head {head}: {metric.Replace('_', ' ')} vs {(proxy.Contains("kmeans") ? "cluster count" : "rank")}, one line per split, band = 95 % interval"));
         }
         list.Add(new Section("Faithfulness of each proxy", $"Each proxy is fitted on {r.Manifest.FitN} {r.Manifest.FitSplit} sequences and spliced into the model at one head; agreement is the fraction of scored positions where the proxy's prediction equals the model's. Means over {r.Seeds} seed(s).", tables, figs));
-
-        // 2b. Categories of scored position (code: closing brackets, repeated words, other).
-        if (CategorySection(r, dir) is Section cat) list.Add(cat);
 
         // 3. Gaps.
         list.Add(new Section("Generalization gaps", "Agreement on iid minus agreement on each split, for each proxy at its chosen parameter: the smallest rank or cluster count whose iid agreement is at least 0.95 (else the largest swept). Error bars: the widest 95 % interval over seeds.",
@@ -118,7 +118,7 @@ public static class ReportBuilder
                 var rows = r.PerSeed(proxy, p, site, head, s, c, SplitFaithfulness.Agreement + "_gap").Where(x => x.Value is not null).ToList();
                 if (rows.Count == 0) return "";
                 bool sig = rows.All(x => x.CiLow > 0) || rows.All(x => x.CiHigh < 0);
-                var text = $"{rows.Average(x => x.Value!.Value):+0.000;-0.000}";
+                var text = Format.Signed(rows.Average(x => x.Value!.Value));
                 return sig ? $"**{text}**" : text;
             }))).ToArray());
         }
@@ -138,7 +138,7 @@ public static class ReportBuilder
         var gaps = r.PerSeed(proxy, p, site, head, split, SplitFaithfulness.Agreement + "_gap").ToList();
         if (gaps.Count == 0) return $"{mean:F3}{ci}";
         bool sig = gaps.All(g => g.CiLow > 0) || gaps.All(g => g.CiHigh < 0);
-        var gap = $"▼{gaps.Average(g => g.Value ?? 0):+0.000;-0.000}";
+        var gap = "▼" + Format.Signed(gaps.Average(g => g.Value ?? 0));
         return $"{mean:F3}{ci} " + (sig ? $"**{gap}**" : gap);
     }
 
@@ -180,7 +180,9 @@ public static class ReportBuilder
         sb.Append("</ul>");
         foreach (var s in sections)
         {
-            sb.Append($"<h2>{E(s.Title)}</h2><p>{E(s.Intro)}</p>");
+            // Anchors, so a section can be linked (report.html#generalization-gaps).
+            var id = System.Text.RegularExpressions.Regex.Replace(s.Title.ToLowerInvariant(), "[^a-z0-9]+", "-").Trim('-');
+            sb.Append($"<h2 id=\"{id}\">{E(s.Title)}</h2><p>{E(s.Intro)}</p>");
             foreach (var (caption, rows) in s.Tables)
             {
                 sb.Append($"<div class=\"caption\">{Md(caption)}</div><table><tr>{string.Concat(rows[0].Select(h => $"<th>{E(h)}</th>"))}</tr>");

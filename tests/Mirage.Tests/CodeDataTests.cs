@@ -98,6 +98,17 @@ public class CodeDataTests : IDisposable
     }
 
     [Fact]
+    public void Depth_profile_follows_the_brackets_and_feeds_the_pca_colouring()
+    {
+        var task = TaskFor("ab(cd[e]f) x");
+        // START a b ( c d [ e ] f ) ␣ x END: depth after each token.
+        Assert.Equal([0, 0, 0, 1, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0], ((ISequenceTask)task).Depths(task.Encode("ab(cd[e]f) x")));
+        Assert.Equal([0, 0, 0], ((ISequenceTask)task).Depths(task.Encode(")")));        // a closer without opener never goes below 0
+        Assert.Equal("deep_nesting", ((ISequenceTask)task).DeepSplit);
+        Assert.Equal(["iid", "java"], ((ISequenceTask)task).ExampleSplits);
+    }
+
+    [Fact]
     public void Score_needs_the_exact_whole_word_the_most_recent_occurrence_and_a_matching_opener()
     {
         var task = TaskFor("abc x1(]) 9");

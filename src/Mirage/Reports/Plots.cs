@@ -131,7 +131,9 @@ public static class Plots
         plt.Axes.Bottom.TickLabelStyle.Rotation = 90;
         plt.Axes.Bottom.TickLabelStyle.FontSize = 9; plt.Axes.Left.TickLabelStyle.FontSize = 9;
         plt.XLabel("key"); plt.YLabel("query");
-        return Save(plt, dir, name, 420, 440);
+        // About 11 px a token keeps every label readable on long inputs (code windows: 49 tokens).
+        int size = Math.Max(420, 11 * n + 140);
+        return Save(plt, dir, name, size, size + 20);
     }
 
     /// <summary>Characters that would be invisible on an axis (code windows): space, newline, tab.</summary>

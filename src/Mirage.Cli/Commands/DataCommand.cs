@@ -64,6 +64,7 @@ public static class DataCommand
             t.AddRow(s.Name, s.Count.ToString("N0"), $"{s.MinLength}–{s.MaxLength}", $"{s.MinDepth}–{s.MaxDepth}", s.Sha256[..12] + "…");
         ctx.Console.Write(t);
     }
+
     static Command Code(CliContext ctx)
     {
         var output = new Option<string>("--out") { Description = "Output directory (one JSONL file per split + manifest.json)", Required = true };
@@ -92,7 +93,6 @@ public static class DataCommand
         return cmd;
     }
 
-    /// <summary>Builds a code data directory; <paramref name="defaults"/> finds the corpora the config leaves empty.</summary>
     /// <summary>
     /// Rerunning on a directory that already holds the same dataset does nothing (true); a different dataset, or a
     /// directory that is not a data directory, is refused. False when <paramref name="dir"/> is absent or empty.
@@ -108,15 +108,17 @@ public static class DataCommand
         return true;
     }
 
+    /// <summary>Builds a code data directory; <paramref name="defaults"/> finds the corpora the config leaves empty.</summary>
     public static int RunCode(CliContext ctx, string dir, CodeConfig c, CodeDefaults defaults)
     {
-        if (Directory.Exists(dir) && HoldsSameDataset(ctx, dir, CodeData.ManifestFile, () => CodeData.ReadManifest(dir).Config, defaults.Resolve(c, out _)))
+        var clock = Stopwatch.StartNew();
+        // Resolved once: finding the default corpora asks python3 and searches the JDKs.
+        var resolved = defaults.Resolve(c, out var skipped);
+        if (HoldsSameDataset(ctx, dir, CodeData.ManifestFile, () => CodeData.ReadManifest(dir).Config, resolved))
         {
             PrintCode(ctx, CodeData.ReadManifest(dir), null);
             return 0;
         }
-        var clock = Stopwatch.StartNew();
-        var resolved = defaults.Resolve(c, out var skipped);
         var data = CodeSplits.Build(resolved, skipped);
         var m = CodeData.Write(dir, data);
         PrintCode(ctx, m, clock.Elapsed);

@@ -24,7 +24,8 @@ public sealed class BigramBaseline
         foreach (var s in train)
             for (int i = 0; i + 1 < s.Length; i++) { counts[s[i], s[i + 1]]++; unigram[s[i + 1]]++; }
         var candidates = task.CandidateIds.Count > 0 ? task.CandidateIds : Enumerable.Range(0, v).ToList();
-        // Ties and never-seen current tokens fall back to the most frequent candidate overall.
+        // Ties go to the lowest candidate id; a current token never followed by a candidate in train falls back to the
+        // most frequent candidate overall.
         int fallback = candidates.OrderByDescending(c => unigram[c]).ThenBy(c => c).First();
         var next = new int[v];
         for (int a = 0; a < v; a++)

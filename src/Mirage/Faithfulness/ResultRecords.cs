@@ -22,6 +22,8 @@ public sealed record SimplifyManifest(string Task, string Data, IReadOnlyList<Ru
 {
     /// <summary>Names of the task's categories of scored position (code: closing_bracket, repeated_word, other).</summary>
     public IReadOnlyList<string> Categories { get; init; } = [];
+    /// <summary>The task's deeper-nesting split (<see cref="Tasks.ISequenceTask.DeepSplit"/>), named for the report.</summary>
+    public string DeepSplit { get; init; } = "unseen_depth";
 }
 
 public sealed record RunRef(int Seed, string Run);

@@ -42,7 +42,7 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
         {
             Manifest = new SimplifyManifest(data.Task.Name, Path.GetFullPath(data.Directory), infos.Select(x => new RunRef(x.Info.Training.Seed, Path.GetFullPath(x.Run))).ToList(),
                 config.Proxies.Distinct().ToList(), sweeps, heads.Select(h => $"blocks.{h.Layer}.attn").Distinct().ToList(), config.FitSplit, config.FitN, evalSplits, config.BootstrapResamples)
-            { Categories = data.Task.Categories },
+            { Categories = data.Task.Categories, DeepSplit = data.Task.DeepSplit },
         };
         if (data.Splits.TryGetValue("train", out var train))
         {

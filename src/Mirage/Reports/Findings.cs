@@ -64,7 +64,7 @@ public static class Findings
         if (r.CategoryRows.Count == 0 || r.Categories.Count < 2) yield break;
         foreach (var split in r.Splits.Where(s => s != FaithfulnessRows.ReferenceSplit))
         {
-            var means = r.Categories.Select(c => (Category: c, Gaps: Plots.CategoryGapValues(r, split, c))).Where(x => x.Gaps.Count > 0)
+            var means = r.Categories.Select(c => (Category: c, Gaps: r.CategoryGaps(split, c))).Where(x => x.Gaps.Count > 0)
                 .Select(x => (x.Category, Mean: x.Gaps.Average(), N: x.Gaps.Count)).OrderByDescending(x => x.Mean).ToList();
             if (means.Count == 0) continue;
             yield return $"On {split}, the mean agreement gap over {means[0].N} proxy/head pairs is largest for {means[0].Category} ({means[0].Mean:F3})"

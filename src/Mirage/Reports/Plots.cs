@@ -208,7 +208,7 @@ public static class Plots
         for (int c = 0; c < r.Categories.Count; c++)
             for (int s = 0; s < ood.Count; s++)
             {
-                var gaps = CategoryGapValues(r, ood[s], r.Categories[c]);
+                var gaps = r.CategoryGaps(ood[s], r.Categories[c]);
                 if (gaps.Count == 0) continue;
                 double mean = gaps.Average();
                 double sd = gaps.Count > 1 ? Math.Sqrt(gaps.Sum(g => (g - mean) * (g - mean)) / (gaps.Count - 1)) : 0;
@@ -221,12 +221,6 @@ public static class Plots
         plt.YLabel("agreement gap");
         return Save(plt, dir, "category_gaps.png");
     }
-
-    /// <summary>Mean-over-seeds agreement gap of every (proxy, site, head) at its chosen parameter, for one split and category.</summary>
-    public static List<double> CategoryGapValues(ResultsSet r, string split, string category) =>
-        r.Targets().Select(t => r.PerSeed(t.Proxy, r.Chosen(t.Proxy, t.Site, t.Head), t.Site, t.Head, split, category, SplitFaithfulness.Agreement + "_gap")
-                .Where(x => x.Value is not null).Select(x => x.Value!.Value).ToList())
-            .Where(v => v.Count > 0).Select(v => v.Average()).ToList();
 
     public static string Slug(string proxy, string site, int? head) =>
         string.Join("_", new[] { proxy, site.Replace("blocks.", "L").Replace(".attn", ""), head is int h ? $"h{h}" : "" }.Where(s => s != "")).Replace("-", "");

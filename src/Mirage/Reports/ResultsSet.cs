@@ -24,7 +24,7 @@ public sealed class ResultsSet
     public int Seeds => Manifest.Runs.Count;
 
     /// <summary>The split that tests deeper nesting than training (Dyck: unseen_depth; code: deep_nesting).</summary>
-    public string DeepSplit => Splits.FirstOrDefault(s => s is "unseen_depth" or "deep_nesting") ?? Splits.LastOrDefault() ?? "";
+    public string DeepSplit => Manifest.DeepSplit;
 
     public IReadOnlyList<string> Categories => Manifest.Categories;
 
@@ -63,6 +63,12 @@ public sealed class ResultsSet
     /// <summary>Per-seed rows of one category's metric.</summary>
     public IEnumerable<CategoryRow> PerSeed(string proxy, int? parameter, string site, int? head, string split, string category, string metric) =>
         CategoryRows.Where(r => r.Proxy == proxy && r.Parameter == parameter && r.Site == site && r.Head == head && r.Split == split && r.Category == category && r.Metric == metric);
+
+    /// <summary>Mean-over-seeds agreement gap of every (proxy, site, head) at its chosen parameter, for one split and category.</summary>
+    public List<double> CategoryGaps(string split, string category) =>
+        Targets().Select(t => PerSeed(t.Proxy, Chosen(t.Proxy, t.Site, t.Head), t.Site, t.Head, split, category, SplitFaithfulness.Agreement + "_gap")
+                .Where(x => x.Value is not null).Select(x => x.Value!.Value).ToList())
+            .Where(v => v.Count > 0).Select(v => v.Average()).ToList();
 
     /// <summary>Every (proxy, site, head) measured, in a stable order.</summary>
     public List<(string Proxy, string Site, int? Head)> Targets() =>

@@ -28,7 +28,7 @@ public static class TrainCommand
         var output = new Option<string>("--out") { Description = "Run directory (checkpoint, loss.csv); resumes if it holds a checkpoint", Required = true };
         var config = new Option<string?>("--config") { Description = "JSON file with \"model\" and \"training\" sections (snake_case fields)" };
         var seed = new Option<int?>("--seed") { Description = "Seed for weight init and batch order (default 0)" };
-        var steps = new Option<int?>("--steps") { Description = "Step budget (default 12000)" };
+        var steps = new Option<int?>("--steps") { Description = "Step budget (default: the task's, 8000 for Dyck)" };
         var lr = new Option<double?>("--lr") { Description = "Peak learning rate (default 1e-3)" };
         var batch = new Option<int?>("--batch-size") { Description = "Sequences per step (default 128)" };
         var target = new Option<double?>("--target-accuracy") { Description = "Stop when IID accuracy reaches this (default 0.97; 0 = never)" };

@@ -8,7 +8,12 @@ namespace Mirage.Training;
 public sealed record TrainConfig
 {
     /// <summary>Step budget; also the length of the cosine schedule.</summary>
-    public int Steps { get; init; } = 12000;
+    /// <remarks>
+    /// 8,000 rather than a longer budget because the cosine decay is what lifts Dyck accuracy over 97 %: with lr 1e-3
+    /// a 6,000-step schedule took seed 0 to 97.8 % at step 5,000 where a 12,000-step one needed 7,500 steps, but left
+    /// seed 1 at 95.0 %; lr 2e-3 and 3e-3 were slower (seed 1 at step 4,000: 0.66 and 0.58 vs 0.81).
+    /// </remarks>
+    public int Steps { get; init; } = 8000;
     public int BatchSize { get; init; } = 128;
     public double LearningRate { get; init; } = 1e-3;
     /// <summary>The learning rate decays along a cosine to LearningRate * MinLrRatio at the last step.</summary>

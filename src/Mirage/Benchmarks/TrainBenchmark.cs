@@ -13,7 +13,7 @@ public sealed record TrainBenchConfig(int Layers = 2, int Heads = 1, int DModel 
 
 /// <summary>What one measurement gives (printed as a table, or as JSON for a parent process).</summary>
 public sealed record TrainBenchResult(TrainBenchConfig Config, bool MklShim, int Threads, double TrainTokensPerS, double InferTokensPerS,
-    double BareInferTokensPerS, double HookSitesOverhead, double RssAfterWarmupMb, double RssAfterTrainingMb, double PeakRssMb);
+    double BareInferTokensPerS, double HookSitesOverhead, double RssAfterWarmupMb, double RssHalfwayMb, double RssAfterTrainingMb, double PeakRssMb);
 
 /// <summary>
 /// Training and inference throughput of the HookedTransformer on random tokens, timed like torch_reference.py
@@ -43,19 +43,24 @@ public static class TrainBenchmark
             loss.backward();
             opt.Step(1e-3);
         }
-        double Time(Action step)
+        double Time(Action step, Action? halfway = null)
         {
             for (int i = 0; i < c.Warmup; i++) step();
             var sw = Stopwatch.StartNew();
-            for (int i = 0; i < c.Steps; i++) step();
+            for (int i = 0; i < c.Steps; i++)
+            {
+                step();
+                if (i == c.Steps / 2 && halfway is not null) { sw.Stop(); halfway(); sw.Start(); }
+            }
             return sw.Elapsed.TotalSeconds;
         }
 
         model.train();
         for (int i = 0; i < c.Warmup; i++) TrainStep();
-        double rssWarm = ProcessMemory.RssMb;
-        double trainS = Time(TrainStep);
-        // Flat memory = RSS after the timed steps close to RSS after warm-up (every step runs in a dispose scope).
+        double rssWarm = ProcessMemory.RssMb, rssHalf = 0;
+        double trainS = Time(TrainStep, () => rssHalf = ProcessMemory.RssMb);
+        // Flat memory = RSS at the end of the timed steps equal to RSS halfway through them (every step runs in a
+        // dispose scope; the allocator settles during the first steps, so compare halfway with the end, not warm-up).
         double rssTrained = ProcessMemory.RssMb;
         model.eval();
         double inferS, bareS;
@@ -66,7 +71,7 @@ public static class TrainBenchmark
         }
         return new TrainBenchResult(c, TorchRuntime.MklShimLoaded, torch.get_num_threads(),
             (double)c.Batch * (c.SeqLen - 1) * c.Steps / trainS, (double)c.Batch * c.SeqLen * c.Steps / inferS,
-            (double)c.Batch * c.SeqLen * c.Steps / bareS, inferS / bareS - 1, rssWarm, rssTrained, ProcessMemory.PeakRssMb);
+            (double)c.Batch * c.SeqLen * c.Steps / bareS, inferS / bareS - 1, rssWarm, rssHalf, rssTrained, ProcessMemory.PeakRssMb);
     }
 
     /// <summary>The same computation as HookedTransformer.forward, written with no hook sites at all (the baseline).</summary>

@@ -61,9 +61,7 @@ public static class BenchCommand
         foreach (var a in new[] { typeof(BenchCommand).Assembly.Location, "bench", "train", "--json", "--no-pytorch", "--steps", steps.ToString(), "--heads", heads })
             psi.ArgumentList.Add(a);
         psi.Environment["MIRAGE_MKL_SHIM"] = "0";
-        using var p = Process.Start(psi)!;
-        var lines = p.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        p.WaitForExit();
+        var lines = RunMeasured(psi).Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var without = lines.Select(l => JsonSerializer.Deserialize<TrainBenchResult>(l, Json.Options)!).ToList();
         var t = new Table().Title("MKL shim (MKL's AVX-512 path on AMD): with / without").AddColumns("heads", "train with", "train without", "gain", "infer with", "infer without", "gain");
         foreach (var (a, b) in withShim.Zip(without))
@@ -108,21 +106,22 @@ public static class BenchCommand
     /// </summary>
     static bool InstallTorch(CliContext ctx, string python)
     {
-        if (!File.Exists("/usr/bin/apt-get") || Environment.UserName != "root")
+        if (!CanApt)
         {
             ctx.Stdout.WriteLine("PyTorch comparison skipped: python3 cannot import torch and apt-get is not usable here (as root: apt-get install -y python3-torch)");
             return false;
         }
         ctx.Stdout.WriteLine("python3 cannot import torch: installing Debian's python3-torch (apt-get, a few minutes)...");
         Runs("/usr/bin/apt-get", "update", "-qq");
-        if (Runs("/usr/bin/apt-get", "install", "-y", "-qq", "python3-torch", "libopenblas0-pthread") && Runs(python, "-c", "import torch")) return true;
+        if (Runs("/usr/bin/apt-get", "install", "-y", "-qq", "python3-torch") && Runs(python, "-c", "import torch")) return true;
         ctx.Stdout.WriteLine("PyTorch comparison skipped: apt-get install python3-torch failed (no package mirror reachable?)");
         return false;
     }
 
     /// <summary>
-    /// Runs a child to the end and samples its peak RSS (VmHWM) meanwhile. The child's own getrusage peak is no good
-    /// here: Linux carries ru_maxrss over fork and exec, so a Python child of this process reports our peak, not its own.
+    /// Runs a child to the end, reading both pipes as it goes (a chatty child, apt-get, would otherwise block on a full
+    /// pipe), and samples its peak RSS (VmHWM) meanwhile. The child's own getrusage peak is no good here: Linux carries
+    /// ru_maxrss over fork and exec, so a Python child of this process reports our peak, not its own.
     /// </summary>
     static (int Exit, string Output, string Error, double PeakMb) RunMeasured(ProcessStartInfo psi)
     {
@@ -153,7 +152,7 @@ public static class BenchCommand
     static void EnsureOpenBlas(CliContext ctx)
     {
         if (!File.Exists(DebianBlas) || UsesOpenBlas()) return;
-        if (File.Exists("/usr/bin/apt-get") && Environment.UserName == "root")
+        if (CanApt)
         {
             ctx.Stdout.WriteLine("PyTorch would use the reference BLAS (libblas3): installing Debian's libopenblas0-pthread so it runs at its best...");
             if (Runs("/usr/bin/apt-get", "install", "-y", "-qq", "libopenblas0-pthread") && UsesOpenBlas()) return;
@@ -164,6 +163,10 @@ public static class BenchCommand
     static bool UsesOpenBlas() =>
         (new FileInfo(DebianBlas).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? DebianBlas).Contains("openblas", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>We may install Debian packages: apt-get is there and we are root.</summary>
+    static bool CanApt => File.Exists("/usr/bin/apt-get") && Environment.UserName == "root";
+
+    /// <summary>True when the command exists and exits 0 (its output is read and dropped).</summary>
     static bool Runs(string exe, params string[] args)
     {
         try
@@ -171,14 +174,7 @@ public static class BenchCommand
             var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true };
             foreach (var a in args) psi.ArgumentList.Add(a);
             psi.Environment["DEBIAN_FRONTEND"] = "noninteractive";
-            using var p = Process.Start(psi)!;
-            // Drain both pipes: a chatty child (apt-get) would otherwise block on a full pipe.
-            p.OutputDataReceived += (_, _) => { };
-            p.ErrorDataReceived += (_, _) => { };
-            p.BeginOutputReadLine();
-            p.BeginErrorReadLine();
-            p.WaitForExit();
-            return p.ExitCode == 0;
+            return RunMeasured(psi).Exit == 0;
         }
         catch (System.ComponentModel.Win32Exception) { return false; }
     }

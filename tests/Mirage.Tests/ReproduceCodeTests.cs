@@ -68,7 +68,7 @@ public class ReproduceCodeTests : IDisposable
         var line = md.Split('\n').First(l => l.StartsWith("| repeated_word |"));
         var bigramJava = double.Parse(baseline.Single(b => b["split"] == "java" && b["category"] == "repeated_word")["accuracy"], CultureInfo.InvariantCulture);
         Assert.Contains(bigramJava.ToString("F3", CultureInfo.InvariantCulture), line);
-        Assert.Matches(new Regex(@"On java, the mean agreement gap over \d+ proxy/head pairs is largest for (closing_bracket|repeated_word|other)"), md);
+        Assert.Matches(new Regex(@"On java, the mean agreement gap over \d+ proxy/head/sweep points is largest for (closing_bracket|repeated_word|other)"), md);
         // Attention maps on an iid and a java window, characters on the axes.
         Assert.True(Directory.GetFiles(Path.Combine(study, "report"), "attn_*_java_model.png").Length > 0);
     }

@@ -10,17 +10,34 @@ public class ReproduceTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, true);
 
     [Fact]
-    public void Quick_reproduction_runs_end_to_end_skips_finished_stages_and_its_report_matches_the_csv()
+    public void Quick_reproduction_in_two_processes_and_directories_gives_identical_bytes_skips_finished_stages_and_its_report_matches_the_csv()
     {
-        var study = Path.Combine(_dir, "study");
-        var (code, stdout, stderr) = CliRunner.Run("reproduce", "dyck", "--scale", "quick", "--seeds", "2", "--out", study, "--quiet");
-        Assert.True(code == 0, stderr + stdout);
-        foreach (var f in new[] { "data/manifest.json", "runs/seed0/checkpoint/model.safetensors", "runs/seed1/loss.csv", "results/faithfulness.csv", "report/report.html", "report/report.md", "report/gaps.png", "stages.json" })
+        // Two separate `mirage` processes into two directories: every result and report file must be byte-identical
+        // (paths in them are relative to the study directory; nothing depends on the process's hash seed).
+        foreach (var name in new[] { "a", "b" })
+        {
+            var (c, o, e) = CliProcess.Run(_dir, "reproduce", "dyck", "--scale", "quick", "--seeds", "2", "--out", name, "--quiet");
+            Assert.True(c == 0, e + o);
+        }
+        var study = Path.Combine(_dir, "a");
+        foreach (var f in new[] { "data/manifest.json", "runs/seed0/checkpoint/model.safetensors", "runs/seed1/loss.csv", "results/faithfulness.csv", "results/outcomes.safetensors", "report/report.html", "report/report.md", "report/statistics.csv", "report/gaps.png", "stages.json" })
             Assert.True(File.Exists(Path.Combine(study, f)), f);
+        var compared = new List<string>();
+        foreach (var sub in new[] { "results", "report", "runs/seed0/checkpoint", "runs/seed1" })
+            foreach (var f in Directory.GetFiles(Path.Combine(study, sub)).Select(Path.GetFileName).Where(f => f != "timing.csv").Order())
+            {
+                var other = Path.Combine(_dir, "b", sub, f!);
+                Assert.True(File.ReadAllBytes(Path.Combine(study, sub, f!)).SequenceEqual(File.ReadAllBytes(other)), $"{sub}/{f} differs between the two studies");
+                compared.Add($"{sub}/{f}");
+            }
+        Assert.Contains("results/faithfulness.csv", compared);
+        Assert.Contains("report/report.md", compared);
+        Assert.DoesNotContain(_dir, File.ReadAllText(Path.Combine(study, "results", "faithfulness.csv")));
+        Assert.DoesNotContain(_dir, File.ReadAllText(Path.Combine(study, "report", "report.html")));
 
         // Second run: every stage is skipped and nothing is rewritten.
         var stamp = File.GetLastWriteTimeUtc(Path.Combine(study, "results", "faithfulness.csv"));
-        (code, stdout, _) = CliRunner.Run("reproduce", "dyck", "--scale", "quick", "--seeds", "2", "--out", study, "--quiet");
+        var (code, stdout, _) = CliRunner.Run("reproduce", "dyck", "--scale", "quick", "--seeds", "2", "--out", study, "--quiet");
         Assert.Equal(0, code);
         Assert.Equal(4, Regex.Matches(stdout, "skipped").Count);
         Assert.Equal(stamp, File.GetLastWriteTimeUtc(Path.Combine(study, "results", "faithfulness.csv")));
@@ -41,6 +58,13 @@ public class ReproduceTests : IDisposable
         var table = md[md.IndexOf("onehot at blocks.1.attn head 0: agreement", StringComparison.Ordinal)..];
         Assert.StartsWith($"| – | {mean}", table.Split('\n').First(l => l.StartsWith("| –")));
         Assert.Contains("## Findings", md);
+        // The findings read each proxy over its whole sweep, and say how significance was decided.
+        Assert.Matches(new Regex(@"- pca at blocks\.0\.attn head 0 \(r = 1, 2, 4, 8, 16, 32; agreement [0-9.–]+ on iid\)"), md);
+        Assert.Contains("Benjamini–Hochberg", md);
+        // statistics.csv: one agreement_gap test per proxy point, head and OOD split, with q-values.
+        var stats = File.ReadAllLines(Path.Combine(report, "statistics.csv"));
+        Assert.StartsWith("test,proxy,parameter,site,head,category,split,reference,estimate,ci_low,ci_high,p_value,q_value,significant,seeds,resamples", stats[0]);
+        Assert.Equal(4 * 2 * (6 + 3 + 1 + 6), stats.Count(l => l.StartsWith("agreement_gap,")));
     }
 
     [Fact]

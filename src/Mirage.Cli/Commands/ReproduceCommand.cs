@@ -25,11 +25,12 @@ public static class ReproduceCommand
         var seeds = new Option<int>("--seeds") { Description = "Models to train (seeds 0..N-1)", DefaultValueFactory = _ => 3 };
         var output = new Option<string>("--out") { Description = "Study directory", DefaultValueFactory = _ => "study-dyck" };
         var quiet = new Option<bool>("--quiet") { Description = "Stage lines only, no progress displays or tables" };
-        var dyck = new Command("dyck", "Reproduce the Dyck study (Friedman et al. 2024, Dyck-(20,10) after Murty et al. 2023).") { scale, seeds, output, quiet };
+        var threads = ThreadsOption();
+        var dyck = new Command("dyck", "Reproduce the Dyck study (Friedman et al. 2024, Dyck-(20,10) after Murty et al. 2023).") { scale, seeds, output, threads, quiet };
         dyck.SetAction(r =>
         {
             var study = DyckStudy.For(r.GetValue(scale)!);
-            return Run(ctx, study, (c, dir) => DataCommand.Run(c, dir, study.Data), r.GetValue(seeds), r.GetValue(output)!, r.GetValue(quiet));
+            return Run(ctx, study, (c, dir) => DataCommand.Run(c, dir, study.Data), r.GetValue(seeds), r.GetValue(output)!, r.GetValue(threads), r.GetValue(quiet));
         });
         reproduce.Subcommands.Add(dyck);
         reproduce.Subcommands.Add(Code(ctx));
@@ -44,19 +45,26 @@ public static class ReproduceCommand
         var corpus = new Option<string[]>("--corpus") { Description = "Source directory or .zip (repeat for several; default: this machine's Python standard library)", AllowMultipleArgumentsPerToken = false };
         var ood = new Option<string[]>("--ood-corpus") { Description = "Directory or .zip for the java split (default: the JDK's src.zip)", AllowMultipleArgumentsPerToken = false };
         var quiet = new Option<bool>("--quiet") { Description = "Stage lines only, no progress displays or tables" };
-        var cmd = new Command("code", "Reproduce the code-completion study: character-level Python, OOD splits deep_nesting and java.") { scale, seeds, output, corpus, ood, quiet };
+        var threads = ThreadsOption();
+        var cmd = new Command("code", "Reproduce the code-completion study: character-level Python, OOD splits deep_nesting and java.") { scale, seeds, output, corpus, ood, threads, quiet };
         cmd.SetAction(r =>
         {
             var study = CodeStudy.For(r.GetValue(scale)!, r.GetValue(corpus) ?? [], r.GetValue(ood) ?? []);
-            return Run(ctx, study, (c, dir) => DataCommand.RunCode(c, dir, study.Data, CodeDefaults.Machine), r.GetValue(seeds), r.GetValue(output)!, r.GetValue(quiet));
+            return Run(ctx, study, (c, dir) => DataCommand.RunCode(c, dir, study.Data, CodeDefaults.Machine), r.GetValue(seeds), r.GetValue(output)!, r.GetValue(threads), r.GetValue(quiet));
         });
         return cmd;
     }
 
+    static Option<int> ThreadsOption() => new("--threads")
+    { Description = "libtorch threads of every stage (recorded in the study; results are bit-identical only at the same count)", DefaultValueFactory = _ => new TrainConfig().Threads };
+
     /// <summary>The stages of any study; <paramref name="writeData"/> builds the task's data directory.</summary>
-    static int Run(CliContext ctx, IStudy study, Func<CliContext, string, int> writeData, int seeds, string dir, bool quiet)
+    static int Run(CliContext ctx, IStudy study, Func<CliContext, string, int> writeData, int seeds, string dir, int threads, bool quiet)
     {
         if (seeds < 1) throw new UserError($"--seeds must be >= 1, found {seeds}");
+        if (threads < 1) throw new UserError($"--threads must be >= 1, found {threads}");
+        var training = study.Training with { Threads = threads };
+        var simplify = study.Simplify with { Threads = threads };
         Directory.CreateDirectory(dir);
         var ledger = new StageLedger(dir);
         var clock = Stopwatch.StartNew();
@@ -80,15 +88,15 @@ public static class ReproduceCommand
 
         // 2. Train every seed (a run interrupted mid-way resumes from its checkpoint).
         var runs = Enumerable.Range(0, seeds).Select(s => Path.Combine(dir, "runs", $"seed{s}")).ToList();
-        string trainHash(int s) => StageLedger.Hash("train", study.Model, study.Training with { Seed = s }, td.ManifestSha256);
+        string trainHash(int s) => StageLedger.Hash("train", study.Model, training with { Seed = s }, td.ManifestSha256);
         cached = Enumerable.Range(0, seeds).All(s => ledger.IsDone($"train/seed{s}", trainHash(s)));
-        Header($"train {seeds} model(s): {study.Model.Layers} layers, {study.Model.Heads} head(s), d_model {study.Model.DModel}, up to {study.Training.Steps} steps", cached);
+        Header($"train {seeds} model(s): {study.Model.Layers} layers, {study.Model.Heads} head(s), d_model {study.Model.DModel}, up to {training.Steps} steps, {threads} thread(s)", cached);
         for (int s = 0; s < seeds; s++)
         {
             if (ledger.IsDone($"train/seed{s}", trainHash(s))) continue;
-            if (Checkpoint.Exists(runs[s]) && !SameRun(runs[s], study, s)) Directory.Delete(runs[s], true);   // settings changed: start over
+            if (Checkpoint.Exists(runs[s]) && !SameRun(runs[s], study.Model, training, s)) Directory.Delete(runs[s], true);   // settings changed: start over
             ctx.Stdout.WriteLine($"  seed {s}");
-            int code = TrainCommand.Run(ctx, td, study.Model, study.Training with { Seed = s }, runs[s], quiet);
+            int code = TrainCommand.Run(ctx, td, study.Model, training with { Seed = s }, runs[s], quiet);
             if (code != 0) return code;
             ledger.MarkDone($"train/seed{s}", trainHash(s));
         }
@@ -96,12 +104,12 @@ public static class ReproduceCommand
         // 3. Proxies and faithfulness.
         string results = Path.Combine(dir, "results");
         var runIds = runs.Select(r => Checkpoint.LoadInfo(r)).Select(i => (i.Training.Seed, i.Step)).ToList();
-        string simplifyHash = StageLedger.Hash("simplify", study.Simplify, runIds, td.ManifestSha256);
+        string simplifyHash = StageLedger.Hash("simplify", simplify, runIds, td.ManifestSha256);
         cached = ledger.IsDone("simplify", simplifyHash) && File.Exists(Path.Combine(results, "faithfulness.csv"));
-        Header($"proxies {string.Join(", ", study.Simplify.Proxies)} on every head, fitted on {study.Simplify.FitN} train sequences; faithfulness on {td.EvalSplits.Count()} splits", cached);
+        Header($"proxies {string.Join(", ", simplify.Proxies)} on every head, fitted on {simplify.FitN} train sequences; faithfulness on {td.EvalSplits.Count()} splits", cached);
         if (!cached)
         {
-            SimplifyCommand.Run(ctx, runs, data, study.Simplify, results, quiet);
+            SimplifyCommand.Run(ctx, runs, data, simplify, results, quiet);
             ledger.MarkDone("simplify", simplifyHash);
         }
 
@@ -119,10 +127,10 @@ public static class ReproduceCommand
         return 0;
     }
 
-    static bool SameRun(string run, IStudy study, int seed)
+    static bool SameRun(string run, Model.ModelConfig model, TrainConfig training, int seed)
     {
         var info = Checkpoint.LoadInfo(run);
-        return info.Model == study.Model with { VocabSize = info.Model.VocabSize } && info.Training == study.Training with { Seed = seed };
+        return info.Model == model with { VocabSize = info.Model.VocabSize } && info.Training == training with { Seed = seed };
     }
 
     static CliContext Quiet(CliContext ctx) => new(TextWriter.Null, ctx.Stderr);

@@ -24,9 +24,10 @@ public static class SimplifyCommand
         var fitN = new Option<int>("--fit-n") { Description = "Sequences of the fit split to fit on", DefaultValueFactory = _ => 1000 };
         var resamples = new Option<int>("--resamples") { Description = "Bootstrap resamples for the 95 % intervals", DefaultValueFactory = _ => Bootstrap.DefaultResamples };
         var output = new Option<string>("--out") { Description = "Results directory (replaced if it exists)", Required = true };
+        var threads = new Option<int>("--threads") { Description = "libtorch threads; results are bit-identical only at the same thread count", DefaultValueFactory = _ => new SimplifyConfig().Threads };
         var quiet = new Option<bool>("--quiet") { Description = "No progress display or tables" };
         var cmd = new Command("simplify", "Fit simplified proxies on training data, splice them into the model, and measure faithfulness in and out of distribution.")
-        { runs, data, proxies, sweep, site, heads, fitSplit, fitN, resamples, output, quiet };
+        { runs, data, proxies, sweep, site, heads, fitSplit, fitN, resamples, threads, output, quiet };
         cmd.SetAction(r =>
         {
             var names = r.GetValue(proxies) is { Length: > 0 } given ? given.ToList() : new SimplifyConfig().Proxies.ToList();
@@ -34,7 +35,7 @@ public static class SimplifyCommand
             var config = new SimplifyConfig
             {
                 Proxies = names, Sweeps = ParseSweeps(r.GetValue(sweep) ?? [], names), Sites = r.GetValue(site) ?? [],
-                Heads = ParseHeads(r.GetValue(heads)!), FitSplit = r.GetValue(fitSplit)!, FitN = r.GetValue(fitN), BootstrapResamples = r.GetValue(resamples),
+                Heads = ParseHeads(r.GetValue(heads)!), FitSplit = r.GetValue(fitSplit)!, FitN = r.GetValue(fitN), BootstrapResamples = r.GetValue(resamples), Threads = r.GetValue(threads),
             };
             if (config.BootstrapResamples < 1) throw new UserError($"--resamples must be >= 1, found {config.BootstrapResamples}");
             return Run(ctx, ExpandRuns(r.GetValue(runs)!), r.GetValue(data)!, config, r.GetValue(output)!, r.GetValue(quiet));
@@ -46,15 +47,16 @@ public static class SimplifyCommand
     {
         var data = TaskDataLoader.Load(dataDir);
         SimplifyResults results = null!;
+        string Label(string path) => IO.StudyPaths.Relative(output, path);
         if (quiet || !ctx.Interactive)
-            results = new SimplifyRunner(data, config) { Progress = quiet ? null : (what, _) => ctx.Stdout.WriteLine(what) }.Run(runs);
+            results = new SimplifyRunner(data, config) { Progress = quiet ? null : (what, _) => ctx.Stdout.WriteLine(what), PathLabel = Label }.Run(runs);
         else
             ctx.Console.Progress().AutoClear(true)
                 .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
                 .Start(p =>
                 {
                     var task = p.AddTask("simplify", maxValue: 1);
-                    results = new SimplifyRunner(data, config) { Progress = (what, f) => { task.Description = Markup.Escape(what); task.Value = f; } }.Run(runs);
+                    results = new SimplifyRunner(data, config) { Progress = (what, f) => { task.Description = Markup.Escape(what); task.Value = f; }, PathLabel = Label }.Run(runs);
                     task.Value = 1;
                 });
         ResultsWriter.Write(output, results);
@@ -96,18 +98,19 @@ public static class SimplifyCommand
         : spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(v => int.TryParse(v, out var x) ? x : throw new UserError($"--heads {spec}: expected 'all' or head indices like 0,2")).ToList();
 
-    /// <summary>One table per proxy and head: rows = parameter, columns = splits, cells = agreement (mean over seeds) and its gap.</summary>
+    /// <summary>
+    /// One table per proxy and head: rows = parameter, columns = splits, cells = agreement (mean over seeds) and its
+    /// gap to iid, marked when significant by the same pooled statistics the report uses.
+    /// </summary>
     static class Tables
     {
         public static void Print(CliContext ctx, SimplifyResults r)
         {
-            var summary = FaithfulnessRows.Summarize(r.Rows).ToLookup(s => (s.Proxy, s.Parameter, s.Site, s.Head, s.Split, s.Metric));
-            var bySeed = r.Rows.ToLookup(x => (x.Proxy, x.Parameter, x.Site, x.Head, x.Split, x.Metric));
-            foreach (var group in r.Rows.Select(x => (x.Proxy, x.Site, x.Head)).Distinct().GroupBy(x => x))
+            var st = Statistics.StudyStatistics.Compute(r.Outcomes, r.Manifest.Splits, FaithfulnessRows.ReferenceSplit);
+            foreach (var (proxy, site, head) in r.Rows.Select(x => (x.Proxy, x.Site, x.Head)).Distinct())
             {
-                var (proxy, site, head) = group.Key;
-                var t = new Table().Title($"{proxy} at {site} head {head}: agreement with the model (mean over {r.Manifest.Runs.Count} seed(s)); ▼gap = iid − split, * = 95 % CI excludes 0 in every seed")
-                    .AddColumn("parameter");
+                var t = new Table().Title($"{proxy} at {site} head {head}: agreement (mean over {r.Manifest.Runs.Count} seed(s)); ▼gap = iid − split, * = significant (FDR {st.Fdr:P0}, seeds and sequences pooled)")
+                    .AddColumn(ProxyCatalog.HasParameter(proxy) ? ProxyCatalog.ParameterNoun(proxy) : "parameter");
                 foreach (var s in r.Manifest.Splits) t.AddColumn(s);
                 var parameters = r.Rows.Where(x => x.Proxy == proxy && x.Site == site && x.Head == head).Select(x => x.Parameter).Distinct().OrderBy(p => p ?? 0);
                 foreach (var p in parameters)
@@ -115,12 +118,10 @@ public static class SimplifyCommand
                     var cells = new List<string> { p?.ToString() ?? "–" };
                     foreach (var s in r.Manifest.Splits)
                     {
-                        var a = summary[(proxy, p, site, head, s, SplitFaithfulness.Agreement)].FirstOrDefault();
-                        var gap = summary[(proxy, p, site, head, s, SplitFaithfulness.Agreement + "_gap")].FirstOrDefault();
-                        var gaps = bySeed[(proxy, p, site, head, s, SplitFaithfulness.Agreement + "_gap")].ToList();
-                        bool sig = gaps.Count > 0 && (gaps.All(g => g.CiLow > 0) || gaps.All(g => g.CiHigh < 0));
-                        var cell = a?.Mean is double m ? $"{m:F3}" : "n/a";
-                        if (gap?.Mean is double gm) cell += sig ? $" [yellow]▼{Reports.Format.Signed(gm)}*[/]" : $" [grey]▼{Reports.Format.Signed(gm)}[/]";
+                        var a = st.Find(Statistics.StudyStatistics.Agreement, proxy, p, site, head, s);
+                        var gap = st.Find(Statistics.StudyStatistics.AgreementGap, proxy, p, site, head, s);
+                        var cell = a?.Estimate is double m ? $"{m:F3}" : "n/a";
+                        if (gap?.Estimate is double gm) cell += gap.Significant ? $" [yellow]▼{Reports.Format.Signed(gm)}*[/]" : $" [grey]▼{Reports.Format.Signed(gm)}[/]";
                         cells.Add(cell);
                     }
                     t.AddRow(cells.ToArray());

@@ -40,10 +40,11 @@ public static class TrainCommand
         var dHead = new Option<int?>("--d-head") { Description = "Width of a head (default d_model / heads)" };
         var dMlp = new Option<int?>("--d-mlp") { Description = "MLP hidden width (default 4 x d_model)" };
         var ctxLen = new Option<int?>("--context-length") { Description = "Positions the model embeds (default: the task's; Dyck 130, code window + 1)" };
+        var threads = new Option<int?>("--threads") { Description = "libtorch threads (default 2); results are bit-identical only at the same thread count" };
         var quiet = new Option<bool>("--quiet") { Description = "No progress display; one summary line" };
 
         var cmd = new Command("train", "Train a Transformer on a task's train split (resumes from RUN's checkpoint).")
-        { data, output, config, seed, steps, lr, batch, target, evalEvery, ckptEvery, layers, heads, dModel, dHead, dMlp, ctxLen, quiet };
+        { data, output, config, seed, steps, lr, batch, target, evalEvery, ckptEvery, layers, heads, dModel, dHead, dMlp, ctxLen, threads, quiet };
         cmd.SetAction(r =>
         {
             var file = r.GetValue(config) is string cf ? Json.Load<TrainFile>(cf, "training config") : new TrainFile();
@@ -62,7 +63,7 @@ public static class TrainCommand
                 Seed = r.GetValue(seed) ?? t0.Seed, Steps = r.GetValue(steps) ?? t0.Steps,
                 LearningRate = r.GetValue(lr) ?? t0.LearningRate, BatchSize = r.GetValue(batch) ?? t0.BatchSize,
                 TargetAccuracy = r.GetValue(target) ?? t0.TargetAccuracy, EvalEvery = r.GetValue(evalEvery) ?? t0.EvalEvery,
-                CheckpointEvery = r.GetValue(ckptEvery) ?? t0.CheckpointEvery,
+                CheckpointEvery = r.GetValue(ckptEvery) ?? t0.CheckpointEvery, Threads = r.GetValue(threads) ?? t0.Threads,
             };
             tc.Validate(r.GetValue(config) ?? "training settings");
             return Run(ctx, td, mc, tc, r.GetValue(output)!, r.GetValue(quiet));

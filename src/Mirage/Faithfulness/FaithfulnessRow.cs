@@ -59,6 +59,24 @@ public static class FaithfulnessRows
             }
     }
 
+    /// <summary>Every metric's per-sequence numerators and denominators, for the whole split and per category.</summary>
+    public static IEnumerable<Statistics.SequenceOutcomes> Outcomes(int seed, SplicedProxy proxy, IReadOnlyList<SplitFaithfulness> splits, IReadOnlyList<string> categories)
+    {
+        foreach (var s in splits)
+        {
+            var groups = new List<(string Category, Dictionary<string, RatioStat> Stats)> { (Statistics.OutcomeKey.AllCategories, s.Stats) };
+            for (int c = 0; c < s.ByCategory.Count; c++) groups.Add((categories[c], s.ByCategory[c]));
+            foreach (var (category, stats) in groups)
+                foreach (var metric in SplitFaithfulness.Metrics)
+                {
+                    var st = stats[metric];
+                    if (st.Value is null && metric == SplitFaithfulness.AttentionJsd) continue;   // no head, no JSD
+                    yield return new Statistics.SequenceOutcomes(new Statistics.OutcomeKey(seed, proxy.Proxy, proxy.Parameter, proxy.Site, proxy.Head, s.Split, category, metric),
+                        st.Numerator.Select(x => (float)x).ToArray(), st.Denominator.Select(x => (float)x).ToArray());
+                }
+        }
+    }
+
     public static IEnumerable<BreakdownRow> Breakdowns(int seed, SplicedProxy proxy, IReadOnlyList<SplitFaithfulness> splits) =>
         from s in splits
         from kv in s.Breakdown
@@ -76,16 +94,4 @@ public static class FaithfulnessRows
                 double std = v.Length > 1 ? Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / (v.Length - 1)) : 0;
                 return new SummaryRow(g.Key.Proxy, g.Key.Parameter, g.Key.Site, g.Key.Head, g.Key.Split, g.Key.Metric, mean, std, v.Min(), v.Max(), v.Length);
             }).ToList();
-}
-
-/// <summary>A hash that is the same in every process (string.GetHashCode is randomised per process), for seeding.</summary>
-public static class StableHash
-{
-    public static int Of(params object[] parts)
-    {
-        ulong h = 14695981039346656037UL;                          // FNV-1a
-        foreach (var b in System.Text.Encoding.UTF8.GetBytes(string.Join("\u001f", parts)))
-        { h ^= b; h *= 1099511628211UL; }
-        return (int)(h ^ (h >> 32)) & int.MaxValue;
-    }
 }

@@ -24,6 +24,8 @@ public sealed record SimplifyManifest(string Task, string Data, IReadOnlyList<Ru
     public IReadOnlyList<string> Categories { get; init; } = [];
     /// <summary>The task's deeper-nesting split (<see cref="Tasks.ISequenceTask.DeepSplit"/>), named for the report.</summary>
     public string DeepSplit { get; init; } = "unseen_depth";
+    /// <summary>libtorch threads the results were computed with (results are bit-identical only at the same count).</summary>
+    public int Threads { get; init; }
 }
 
 public sealed record RunRef(int Seed, string Run);
@@ -39,4 +41,6 @@ public sealed class SimplifyResults
     public List<ModelAccuracyRow> ModelAccuracy { get; } = new();
     public List<ExampleMaps> Examples { get; } = new();
     public List<PcaPoints> PcaPoints { get; } = new();
+    /// <summary>Per-sequence outcomes of every cell (outcomes.safetensors), for the pooled statistics.</summary>
+    public List<Statistics.SequenceOutcomes> Outcomes { get; } = new();
 }

@@ -18,9 +18,13 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
     /// <summary>Reports (what is being done, fraction done of this run).</summary>
     public Action<string, double>? Progress { get; init; }
 
+    /// <summary>How results name a run or data directory (the CLI: relative to the results directory's parent).</summary>
+    public Func<string, string> PathLabel { get; init; } = p => p;
+
     public SimplifyResults Run(IReadOnlyList<string> runs)
     {
-        TorchRuntime.Init();
+        if (config.Threads < 1) throw new UserError($"--threads must be >= 1, found {config.Threads}");
+        TorchRuntime.Init(config.Threads);
         if (runs.Count == 0) throw new UserError("no run given; pass --run RUN (several for several seeds)");
         foreach (var p in config.Proxies) ProxyCatalog.CheckName(p);
         if (!data.Splits.ContainsKey(config.FitSplit)) throw new UserError($"--fit-split {config.FitSplit}: no such split in {data.Directory} (splits: {string.Join(", ", data.SplitNames)})");
@@ -40,9 +44,9 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
         var evalSplits = data.EvalSplits.ToList();
         var results = new SimplifyResults
         {
-            Manifest = new SimplifyManifest(data.Task.Name, Path.GetFullPath(data.Directory), infos.Select(x => new RunRef(x.Info.Training.Seed, Path.GetFullPath(x.Run))).ToList(),
+            Manifest = new SimplifyManifest(data.Task.Name, PathLabel(data.Directory), infos.Select(x => new RunRef(x.Info.Training.Seed, PathLabel(x.Run))).ToList(),
                 config.Proxies.Distinct().ToList(), sweeps, heads.Select(h => $"blocks.{h.Layer}.attn").Distinct().ToList(), config.FitSplit, config.FitN, evalSplits, config.BootstrapResamples)
-            { Categories = data.Task.Categories, DeepSplit = data.Task.DeepSplit },
+            { Categories = data.Task.Categories, DeepSplit = data.Task.DeepSplit, Threads = config.Threads },
         };
         if (data.Splits.TryGetValue("train", out var train))
         {
@@ -92,6 +96,7 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
     {
         var (model, _) = Checkpoint.LoadModel(run);
         using var _m = model;
+        var runLabel = PathLabel(run);
         var sd = model.ToTransformerLensStateDict();
         HeadWeights Weights(int l, int h) => new(sd[$"blocks.{l}.attn.W_Q"][h], sd[$"blocks.{l}.attn.b_Q"][h], sd[$"blocks.{l}.attn.W_K"][h], sd[$"blocks.{l}.attn.b_K"][h]);
         double steps = 2 + evalSplits.Count, done = 0;
@@ -102,10 +107,10 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
         foreach (var split in evalSplits)
         {
             var acc = TaskAccuracy.Evaluate(model, data.Task, split, data.Splits[split], config.BatchSize);
-            results.ModelAccuracy.Add(new ModelAccuracyRow(seed, run, split, "all", null, acc.Scored, acc.Correct, acc.Accuracy));
-            foreach (var b in acc.ByDepth) results.ModelAccuracy.Add(new ModelAccuracyRow(seed, run, split, "depth", b.Key, b.Scored, b.Correct, b.Accuracy));
+            results.ModelAccuracy.Add(new ModelAccuracyRow(seed, runLabel, split, "all", null, acc.Scored, acc.Correct, acc.Accuracy));
+            foreach (var b in acc.ByDepth) results.ModelAccuracy.Add(new ModelAccuracyRow(seed, runLabel, split, "depth", b.Key, b.Scored, b.Correct, b.Accuracy));
             if (data.Task.Categories.Count > 1)
-                foreach (var b in acc.ByCategory) results.ModelAccuracy.Add(new ModelAccuracyRow(seed, run, split, "category", b.Key, b.Scored, b.Correct, b.Accuracy));
+                foreach (var b in acc.ByCategory) results.ModelAccuracy.Add(new ModelAccuracyRow(seed, runLabel, split, "category", b.Key, b.Scored, b.Correct, b.Accuracy));
         }
 
         // Fit every non-oracle proxy once, on one capture of the fit set.
@@ -155,9 +160,10 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
             }
             foreach (var (spliced, splits) in perProxy.Values)
             {
-                results.Rows.AddRange(FaithfulnessRows.For(seed, run, spliced, splits, config.BootstrapResamples));
+                results.Rows.AddRange(FaithfulnessRows.For(seed, runLabel, spliced, splits, config.BootstrapResamples));
                 results.Breakdown.AddRange(FaithfulnessRows.Breakdowns(seed, spliced, splits));
-                results.CategoryRows.AddRange(FaithfulnessRows.ForCategories(seed, run, spliced, splits, data.Task.Categories, config.BootstrapResamples));
+                results.CategoryRows.AddRange(FaithfulnessRows.ForCategories(seed, runLabel, spliced, splits, data.Task.Categories, config.BootstrapResamples));
+                results.Outcomes.AddRange(FaithfulnessRows.Outcomes(seed, spliced, splits, data.Task.Categories));
             }
             if (first) AddPcaPoints(model, seed, heads, fitCapture, fitSeqs, results);
             Report("done");

@@ -1,95 +1,135 @@
 using Mirage.Faithfulness;
+using Mirage.Simplify;
+using Mirage.Statistics;
 
 namespace Mirage.Reports;
 
 /// <summary>
-/// Sentences written from the numbers, and only what they back: a gap is called significant only when its 95 %
-/// interval excludes 0 in every seed; a proxy is said to generalize better (or worse) than the model only when its
-/// accuracy interval lies entirely above (below) the model's accuracy in every seed.
+/// Sentences written from the numbers, and only what they back. Every claim rests on a test of
+/// <see cref="StudyStatistics"/>: seeds pooled by a bootstrap over seeds and sequences, significance decided by the
+/// Benjamini–Hochberg false discovery rate over every test of the study. A finding describes a proxy over its whole
+/// sweep — where along the sweep a gap holds, and how large it is there — rather than at one chosen parameter.
 /// </summary>
 public static class Findings
 {
     public static List<string> From(ResultsSet r)
     {
+        var st = r.Statistics;
         var lines = new List<string>();
         var acc = r.ModelAccuracy.Where(m => m.Breakdown == "all").GroupBy(m => m.Split)
             .Select(g => $"{g.Key} {g.Average(x => x.Accuracy ?? double.NaN):F3}").ToList();
         if (acc.Count > 0) lines.Add($"Model accuracy (task metric, mean over {r.Seeds} seed(s)): {string.Join(", ", acc)}.");
-
-        lines.AddRange(CategoryFindings(r));
-
+        lines.Add($"How to read these: {st.TestCount} tests — the agreement gap to {st.Reference} and the proxy's accuracy against the model's, at every sweep point, head, split"
+            + (r.Categories.Count > 1 ? " and category" : "") + $" — pooled over {st.Seeds} seed(s) by a bootstrap over seeds and sequences ({st.Resamples:N0} resamples); "
+            + $"a result is called significant when its Benjamini–Hochberg q-value is at most {st.Fdr:0.##}, which keeps the expected share of false discoveries among all of them at {st.Fdr:P0}. Gaps are agreement on {st.Reference} minus agreement on the split.");
+        lines.AddRange(CategoryFindings(r, st));
         foreach (var (proxy, site, head) in r.Targets())
-        {
-            var p = r.Chosen(proxy, site, head);
-            var name = Label(proxy, p, site, head);
-            double? iid = r.Mean(proxy, p, site, head, FaithfulnessRows.ReferenceSplit, SplitFaithfulness.Agreement);
-            if (iid is null) continue;
-            // The split with the largest agreement gap.
-            var gaps = r.Splits.Where(s => s != FaithfulnessRows.ReferenceSplit)
-                .Select(s => (Split: s, Gap: r.Mean(proxy, p, site, head, s, SplitFaithfulness.Agreement + "_gap"), Rows: r.PerSeed(proxy, p, site, head, s, SplitFaithfulness.Agreement + "_gap").ToList()))
-                .Where(g => g.Gap is not null).OrderByDescending(g => g.Gap).ToList();
-            if (gaps.Count == 0) continue;
-            var worst = gaps[0];
-            double ood = r.Mean(proxy, p, site, head, worst.Split, SplitFaithfulness.Agreement) ?? double.NaN;
-            bool sig = worst.Rows.Count > 0 && worst.Rows.All(x => x.CiLow > 0);
-            string interval = worst.Rows.Count == 1 && worst.Rows[0].CiLow is double lo ? $" [{lo:F2}, {worst.Rows[0].CiHigh:F2}]" : $" (95 % CI excludes 0 in {worst.Rows.Count(x => x.CiLow > 0)}/{worst.Rows.Count} seeds)";
-            if (iid < 0.95)
-                lines.Add($"{name}: not faithful even in distribution (agreement {iid:F2} on iid, {ood:F2} on {worst.Split}).");
-            else if (sig && worst.Gap >= 0.01)
-                lines.Add($"{name}: agreement {iid:F2} on iid, {ood:F2} on {worst.Split}, gap {worst.Gap:F2}{interval} — faithful in distribution, less so out of it.");
-            else
-                lines.Add($"{name}: agreement {iid:F2} on iid; no split shows a gap whose interval excludes 0 in every seed (largest: {worst.Split}, {worst.Gap:F2}).");
-
-            foreach (var s in r.Splits.Where(s => s != FaithfulnessRows.ReferenceSplit))
-            {
-                var pa = r.PerSeed(proxy, p, site, head, s, SplitFaithfulness.ProxyAccuracy).OrderBy(x => x.Seed).ToList();
-                var ma = r.PerSeed(proxy, p, site, head, s, SplitFaithfulness.ModelAccuracy).OrderBy(x => x.Seed).ToList();
-                if (pa.Count == 0 || pa.Count != ma.Count) continue;
-                bool better = pa.Zip(ma).All(z => z.First.CiLow > z.Second.Value);
-                bool worse = pa.Zip(ma).All(z => z.First.CiHigh < z.Second.Value);
-                double mp = pa.Average(x => x.Value ?? 0), mm = ma.Average(x => x.Value ?? 0);
-                if (better) lines.Add($"{name} is more accurate than the model on {s}: {mp:F3} vs {mm:F3} (in {pa.Count}/{pa.Count} seeds) — the simplification generalizes better than what it explains.");
-                else if (worse && s == r.DeepSplit) lines.Add($"{name} is less accurate than the model on {s}: {mp:F3} vs {mm:F3} (in {pa.Count}/{pa.Count} seeds).");
-            }
-        }
+            if (SweepFinding(r, st, proxy, site, head) is string f) lines.Add(f);
+        lines.AddRange(GeneralizationFindings(st));
         return lines;
     }
 
-    /// <summary>
-    /// Tasks with categories (code): per OOD split, the categories ordered by their mean agreement gap over every proxy
-    /// and head at its chosen parameter, and the largest single gap whose interval excludes 0 in every seed.
-    /// </summary>
-    static IEnumerable<string> CategoryFindings(ResultsSet r)
+    /// <summary>One proxy at one head over its whole sweep: on which splits and at which parameters its agreement drops (or rises) significantly.</summary>
+    static string? SweepFinding(ResultsSet r, StudyStatistics st, string proxy, string site, int? head)
     {
-        if (r.CategoryRows.Count == 0 || r.Categories.Count < 2) yield break;
-        foreach (var split in r.Splits.Where(s => s != FaithfulnessRows.ReferenceSplit))
+        var ps = r.Parameters(proxy, site, head);
+        string? sym = ProxyCatalog.ParameterSymbol(proxy);
+        var iid = ps.Select(p => (P: p, V: st.Find(StudyStatistics.Agreement, proxy, p, site, head, st.Reference)?.Estimate)).Where(x => x.V is not null).ToList();
+        if (iid.Count == 0) return null;
+        string name = Label(proxy, null, site, head);
+        string intro = sym is null ? $"{name} (agreement {iid[0].V:F2} on {st.Reference})"
+            : $"{name} ({sym} = {string.Join(", ", ps)}; agreement {Format.Range(iid.Select(x => x.V!.Value))} on {st.Reference})";
+        var parts = new List<string>();
+        var dropAt = new HashSet<int?>();
+        StatRow? largest = null;
+        foreach (var split in r.Splits.Where(s => s != st.Reference))
         {
-            var means = r.Categories.Select(c => (Category: c, Gaps: r.CategoryGaps(split, c))).Where(x => x.Gaps.Count > 0)
-                .Select(x => (x.Category, Mean: x.Gaps.Average(), N: x.Gaps.Count)).OrderByDescending(x => x.Mean).ToList();
-            if (means.Count == 0) continue;
-            yield return $"On {split}, the mean agreement gap over {means[0].N} proxy/head pairs is largest for {means[0].Category} ({means[0].Mean:F3})"
-                + (means.Count > 1 ? $", then {string.Join(", ", means.Skip(1).Select(m => $"{m.Category} ({m.Mean:F3})"))}." : ".");
-            var best = r.Targets().SelectMany(t => r.Categories.Select(c => (t, c, p: r.Chosen(t.Proxy, t.Site, t.Head))))
-                .Select(x => (x.t, x.c, x.p, Rows: r.PerSeed(x.t.Proxy, x.p, x.t.Site, x.t.Head, split, x.c, SplitFaithfulness.Agreement + "_gap").Where(y => y.Value is not null).ToList()))
-                .Where(x => x.Rows.Count > 0 && x.Rows.All(y => y.CiLow > 0))
-                .OrderByDescending(x => x.Rows.Average(y => y.Value!.Value)).FirstOrDefault();
-            if (best.Rows is { Count: > 0 })
+            var tests = ps.Select(p => (P: p, T: st.Find(StudyStatistics.AgreementGap, proxy, p, site, head, split))).Where(x => x.T?.Estimate is not null).ToList();
+            foreach (var x in tests) if (largest is null || x.T!.Estimate > largest.Estimate) largest = x.T;
+            var below = tests.Where(x => x.T!.Significant && x.T.Estimate > 0).ToList();
+            var above = tests.Where(x => x.T!.Significant && x.T.Estimate < 0).ToList();
+            foreach (var x in below) dropAt.Add(x.P);
+            if (below.Count > 0) parts.Add($"below {st.Reference} on {split}{Where(ps, below.Select(x => x.P).ToList(), sym)} (gap {Gaps(below.Select(x => x.T!).ToList())})");
+            if (above.Count > 0) parts.Add($"above {st.Reference} on {split}{Where(ps, above.Select(x => x.P).ToList(), sym)} (gap {Gaps(above.Select(x => x.T!).ToList())})");
+        }
+        if (parts.Count == 0)
+            return $"{intro}: no significant agreement gap on any split" + (largest is null ? "." : $" (largest: {largest.Split}{(sym is null ? "" : $" at {sym} = {largest.Parameter}")}, {Format.Signed(largest.Estimate!.Value)} {Format.Interval(largest.CiLow, largest.CiHigh)}).");
+        var text = $"{intro}: agreement {string.Join("; ", parts)}";
+        var steady = ps.Where(p => !dropAt.Contains(p)).ToList();
+        if (sym is not null && steady.Count > 0 && dropAt.Count > 0) text += $"; no significant drop on any split at {sym} = {string.Join(", ", steady)}";
+        // The paper's first illusion in its strict form: faithful on training-like data, significantly less so out of it.
+        var illusion = iid.Where(x => x.V >= 0.95 && dropAt.Contains(x.P)).Select(x => x.P).ToList();
+        if (illusion.Count > 0)
+            text += sym is null ? " — faithful in distribution (agreement ≥ 0.95), less so out of it"
+                : $" — faithful in distribution (agreement ≥ 0.95) yet significantly less faithful out of it at {sym} = {string.Join(", ", illusion)}";
+        return text + ".";
+    }
+
+    /// <summary>" at every r up to 32", " at r = 4, 16", or "" for a proxy without a parameter.</summary>
+    static string Where(IReadOnlyList<int?> sweep, IReadOnlyList<int?> subset, string? sym)
+    {
+        if (sym is null) return "";
+        var idx = subset.Select(p => sweep.ToList().IndexOf(p)).Order().ToList();
+        bool contiguous = idx.Zip(idx.Skip(1)).All(z => z.Second == z.First + 1);
+        if (idx.Count == sweep.Count) return sweep.Count == 1 ? $" at {sym} = {sweep[0]}" : $" at every {sym} swept";
+        if (idx.Count == 1) return $" at {sym} = {sweep[idx[0]]}";
+        if (contiguous && idx[0] == 0) return $" at every {sym} up to {sweep[idx[^1]]}";
+        if (contiguous && idx[^1] == sweep.Count - 1) return $" at every {sym} from {sweep[idx[0]]}";
+        return $" at {sym} = {string.Join(", ", idx.Select(i => sweep[i]))}";
+    }
+
+    /// <summary>"0.04–0.10", or "0.05 [0.02, 0.08]" for a single point.</summary>
+    static string Gaps(IReadOnlyList<StatRow> rows) => rows.Count == 1
+        ? $"{Format.F(rows[0].Estimate!.Value, 3)} {Format.Interval(rows[0].CiLow, rows[0].CiHigh)}"
+        : Format.Range(rows.Select(x => x.Estimate!.Value));
+
+    /// <summary>The paper's second illusion: a proxy more accurate than the model on the same positions out of distribution.</summary>
+    static IEnumerable<string> GeneralizationFindings(StudyStatistics st)
+    {
+        var acc = st.Tests.Where(t => t.Test == StudyStatistics.AccuracyVsModel && t.Category == OutcomeKey.AllCategories && t.Estimate is not null).ToList();
+        if (acc.Count == 0) yield break;
+        var better = acc.Where(t => t.Significant && t.Estimate > 0).OrderByDescending(t => t.Estimate).ToList();
+        var worse = acc.Where(t => t.Significant && t.Estimate < 0).OrderBy(t => t.Estimate).ToList();
+        if (better.Count == 0)
+            yield return $"No proxy is significantly more accurate than the model at any sweep point, head or out-of-distribution split ({acc.Count} paired comparisons on the same scored positions): no simplification here generalizes better than the model it explains.";
+        else
+            yield return $"More accurate than the model — the simplification generalizes better than what it explains — at {better.Count} of {acc.Count} points: "
+                + string.Join("; ", better.Take(12).Select(t => $"{Label(t.Proxy, t.Parameter, t.Site, t.Head)} on {t.Split} ({Format.Signed(t.Estimate!.Value)} {Format.Interval(t.CiLow, t.CiHigh)})"))
+                + (better.Count > 12 ? $"; {better.Count - 12} more in statistics.csv." : ".");
+        if (worse.Count > 0)
+        {
+            var bySplit = worse.GroupBy(t => t.Split).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count()}");
+            var w = worse[0];
+            yield return $"Less accurate than the model at {worse.Count} of {acc.Count} points (by split: {string.Join(", ", bySplit)}); the largest drop: {Label(w.Proxy, w.Parameter, w.Site, w.Head)} on {w.Split}, {Format.Signed(w.Estimate!.Value)} {Format.Interval(w.CiLow, w.CiHigh)}.";
+        }
+    }
+
+    /// <summary>
+    /// Tasks with categories (code): per OOD split, the categories ordered by their mean agreement gap over every
+    /// proxy, head and sweep point, how many of those points are significant per category, and the largest
+    /// significant gap.
+    /// </summary>
+    static IEnumerable<string> CategoryFindings(ResultsSet r, StudyStatistics st)
+    {
+        if (r.Categories.Count < 2) yield break;
+        foreach (var split in r.Splits.Where(s => s != st.Reference))
+        {
+            var per = r.Categories.Select(c => (Category: c, Tests: st.Tests.Where(t => t.Test == StudyStatistics.AgreementGap && t.Split == split && t.Category == c && t.Estimate is not null).ToList()))
+                .Where(x => x.Tests.Count > 0).Select(x => (x.Category, x.Tests, Mean: x.Tests.Average(t => t.Estimate!.Value))).OrderByDescending(x => x.Mean).ToList();
+            if (per.Count == 0) continue;
+            yield return $"On {split}, the mean agreement gap over {per[0].Tests.Count} proxy/head/sweep points is largest for {per[0].Category} ({per[0].Mean:F3})"
+                + (per.Count > 1 ? $", then {string.Join(", ", per.Skip(1).Select(m => $"{m.Category} ({m.Mean:F3})"))}" : "")
+                + $"; significant gaps: {string.Join(", ", per.Select(m => $"{m.Category} at {m.Tests.Count(t => t.Significant && t.Estimate > 0)} of {m.Tests.Count} points"))}.";
+            var best = per.SelectMany(x => x.Tests).Where(t => t.Significant && t.Estimate > 0).OrderByDescending(t => t.Estimate).FirstOrDefault();
+            if (best is not null)
             {
-                var iid = r.PerSeed(best.t.Proxy, best.p, best.t.Site, best.t.Head, FaithfulnessRows.ReferenceSplit, best.c, SplitFaithfulness.Agreement).Average(y => y.Value ?? double.NaN);
-                var ood = r.PerSeed(best.t.Proxy, best.p, best.t.Site, best.t.Head, split, best.c, SplitFaithfulness.Agreement).Average(y => y.Value ?? double.NaN);
-                string ci = best.Rows.Count == 1 ? $" [{best.Rows[0].CiLow:F2}, {best.Rows[0].CiHigh:F2}]" : $" (95 % CI excludes 0 in {best.Rows.Count}/{best.Rows.Count} seeds)";
-                yield return $"Largest significant gap on {split}: {Label(best.t.Proxy, best.p, best.t.Site, best.t.Head)} on {best.c}: agreement {iid:F2} on iid, {ood:F2} on {split}, gap {best.Rows.Average(y => y.Value!.Value):F2}{ci}.";
+                var iid = st.Find(StudyStatistics.Agreement, best.Proxy, best.Parameter, best.Site, best.Head, st.Reference, best.Category)?.Estimate;
+                var ood = st.Find(StudyStatistics.Agreement, best.Proxy, best.Parameter, best.Site, best.Head, split, best.Category)?.Estimate;
+                yield return $"Largest significant gap on {split}: {Label(best.Proxy, best.Parameter, best.Site, best.Head)} on {best.Category}: agreement {iid:F2} on {st.Reference}, {ood:F2} on {split}, gap {best.Estimate:F3} {Format.Interval(best.CiLow, best.CiHigh)}.";
             }
         }
     }
 
     public static string Label(string proxy, int? p, string site, int? head) =>
-        (p is int v ? proxy switch { "kmeans" or "oracle-kmeans" => $"{proxy} c={v}", _ => $"{proxy} r={v}" } : proxy) + $" at {site}" + (head is int h ? $" head {h}" : "");
-}
-
-/// <summary>Number formatting shared by the report and the CLI tables.</summary>
-public static class Format
-{
-    /// <summary>A signed value to 3 decimals ("+0.012", "-0.004"); values that round to zero print "+0.000", never "-+0.000".</summary>
-    public static string Signed(double v) => (Math.Round(v, 3) + 0.0).ToString("+0.000;-0.000", System.Globalization.CultureInfo.InvariantCulture);
+        (p is int v ? $"{proxy} {ProxyCatalog.ParameterSymbol(proxy) ?? "p"}={v}" : proxy) + (site == "" ? "" : $" at {site}") + (head is int h ? $" head {h}" : "");
 }

@@ -64,9 +64,13 @@ public static class Plots
         {
             var mean = ps.Select(p => r.Mean(proxy, p, site, head, split, metric) ?? double.NaN).ToArray();
             if (mean.All(double.IsNaN)) continue;
-            // Band: the mean over seeds of each seed's interval.
-            var lo = ps.Select(p => r.PerSeed(proxy, p, site, head, split, metric).Select(x => x.CiLow ?? double.NaN).DefaultIfEmpty(double.NaN).Average()).ToArray();
-            var hi = ps.Select(p => r.PerSeed(proxy, p, site, head, split, metric).Select(x => x.CiHigh ?? double.NaN).DefaultIfEmpty(double.NaN).Average()).ToArray();
+            // Band: the pooled interval (seeds and sequences resampled) for agreement; the mean of the per-seed
+            // intervals for JSD, which the pooled statistics do not cover.
+            bool pooled = metric == SplitFaithfulness.Agreement;
+            var lo = ps.Select(p => pooled ? r.Statistics.Find(Statistics.StudyStatistics.Agreement, proxy, p, site, head, split)?.CiLow ?? double.NaN
+                : r.PerSeed(proxy, p, site, head, split, metric).Select(x => x.CiLow ?? double.NaN).DefaultIfEmpty(double.NaN).Average()).ToArray();
+            var hi = ps.Select(p => pooled ? r.Statistics.Find(Statistics.StudyStatistics.Agreement, proxy, p, site, head, split)?.CiHigh ?? double.NaN
+                : r.PerSeed(proxy, p, site, head, split, metric).Select(x => x.CiHigh ?? double.NaN).DefaultIfEmpty(double.NaN).Average()).ToArray();
             var band = plt.Add.FillY(xs, lo, hi);
             band.FillColor = SplitColor(r, split).WithAlpha(0.18); band.LineWidth = 0;
             var sc = plt.Add.Scatter(xs, mean);
@@ -75,7 +79,7 @@ public static class Plots
         plt.Axes.Bottom.SetTicks(xs, ps.Select(p => p.ToString()).ToArray());
         string what = metric == SplitFaithfulness.Agreement ? "agreement with the model" : "attention JSD (bits)";
         plt.Title($"{proxy} at {site} head {head}: {what}");
-        plt.XLabel(proxy.Contains("kmeans") ? "clusters" : "rank"); plt.YLabel(what);
+        plt.XLabel(Simplify.ProxyCatalog.ParameterNoun(proxy)); plt.YLabel(what);
         if (metric == SplitFaithfulness.Agreement) plt.Axes.SetLimitsY(0, 1.02);
         plt.ShowLegend(metric == SplitFaithfulness.Agreement ? Alignment.LowerRight : Alignment.UpperRight);
         return Save(plt, dir, $"sweep_{Slug(proxy, site, head)}_{metric}.png");
@@ -96,12 +100,10 @@ public static class Plots
             labels.Add(Findings.Label(proxy, p, site, head).Replace(" at ", "\n").Replace("blocks.", "L").Replace(".attn", ""));
             for (int s = 0; s < oodSplits.Count; s++)
             {
-                var rows = r.PerSeed(proxy, p, site, head, oodSplits[s], SplitFaithfulness.Agreement + "_gap").ToList();
-                if (rows.Count == 0) continue;
-                double mean = rows.Average(x => x.Value ?? 0);
-                // Error bar: the widest half-interval over seeds (or the seed spread if larger).
-                double err = rows.Select(x => Math.Max((x.CiHigh ?? mean) - mean, mean - (x.CiLow ?? mean))).Max();
-                if (rows.Count > 1) err = Math.Max(err, rows.Max(x => x.Value ?? 0) - mean);
+                var gap = r.Statistics.Find(Statistics.StudyStatistics.AgreementGap, proxy, p, site, head, oodSplits[s]);
+                if (gap?.Estimate is not double mean) continue;
+                // Error bar: the larger half of the pooled 95 % interval (seeds and sequences resampled).
+                double err = Math.Max((gap.CiHigh ?? mean) - mean, mean - (gap.CiLow ?? mean));
                 var bar = new Bar { Position = t + (s - (oodSplits.Count - 1) / 2.0) * width, Value = mean, Error = err, Size = width * 0.9, FillColor = SplitColor(r, oodSplits[s]) };
                 plt.Add.Bar(bar);
             }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Mirage.Faithfulness;
 using Mirage.IO;
+using Mirage.Statistics;
 
 namespace Mirage.Reports;
 
@@ -19,6 +20,16 @@ public sealed class ResultsSet
     public required List<CategoryRow> CategoryRows { get; init; }
     /// <summary>baseline.csv (the bigram baseline's accuracy), else empty.</summary>
     public required List<Evaluation.BaselineRow> Baseline { get; init; }
+    /// <summary>outcomes.safetensors: per-sequence outcomes of every cell (empty for results written before it existed).</summary>
+    public required List<SequenceOutcomes> Outcomes { get; init; }
+
+    /// <summary>Bootstrap resamples of the pooled statistics (set before <see cref="Statistics"/> is first read).</summary>
+    public int StatisticsResamples { get; init; } = StudyStatistics.DefaultResamples;
+
+    StudyStatistics? _statistics;
+
+    /// <summary>The pooled intervals and tests of the whole study, computed from the per-sequence outcomes on first use.</summary>
+    public StudyStatistics Statistics => _statistics ??= StudyStatistics.Compute(Outcomes, Splits, FaithfulnessRows.ReferenceSplit, StatisticsResamples);
 
     public IReadOnlyList<string> Splits => Manifest.Splits;
     public int Seeds => Manifest.Runs.Count;
@@ -28,7 +39,7 @@ public sealed class ResultsSet
 
     public IReadOnlyList<string> Categories => Manifest.Categories;
 
-    public static ResultsSet Load(string dir)
+    public static ResultsSet Load(string dir, int statisticsResamples = StudyStatistics.DefaultResamples)
     {
         if (!System.IO.Directory.Exists(dir)) throw new UserError($"{dir}: results directory not found (make one with `mirage simplify --out {dir}`)");
         string P(string f) => Path.Combine(dir, f);
@@ -40,7 +51,7 @@ public sealed class ResultsSet
         }
         return new ResultsSet
         {
-            Directory = dir,
+            Directory = dir, StatisticsResamples = statisticsResamples,
             Manifest = Json.Load<SimplifyManifest>(P("manifest.json"), "results manifest"),
             Rows = CsvReader.Read<FaithfulnessRow>(P("faithfulness.csv")),
             Summary = CsvReader.Read<SummaryRow>(P("faithfulness_summary.csv")),
@@ -50,6 +61,8 @@ public sealed class ResultsSet
             PcaPoints = Optional<PcaPoints>("pca_points.json"),
             CategoryRows = File.Exists(P("faithfulness_by_category.csv")) ? CsvReader.Read<CategoryRow>(P("faithfulness_by_category.csv")) : [],
             Baseline = File.Exists(P("baseline.csv")) ? CsvReader.Read<Evaluation.BaselineRow>(P("baseline.csv")) : [],
+            Outcomes = File.Exists(P(OutcomesFile.FileName)) ? OutcomesFile.Read(P(OutcomesFile.FileName))
+                : throw new UserError($"{P(OutcomesFile.FileName)}: not found; the report's statistics need the per-sequence outcomes (rerun `mirage simplify` with this version)"),
         };
     }
 

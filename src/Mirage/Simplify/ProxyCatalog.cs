@@ -22,6 +22,12 @@ public static class ProxyCatalog
 
     public static bool NeedsData(string name) => Base(name) is "pca" or "kmeans";
 
+    /// <summary>How text names the parameter: "r" (rank) or "c" (clusters); null for proxies without one.</summary>
+    public static string? ParameterSymbol(string name) => !HasParameter(name) ? null : Base(name) == "kmeans" ? "c" : "r";
+
+    /// <summary>The parameter as an axis or column name: "rank" or "clusters".</summary>
+    public static string ParameterNoun(string name) => Base(name) == "kmeans" ? "clusters" : "rank";
+
     /// <summary>Powers of two up to d_head (ranks) or up to 64 (clusters, as in the study).</summary>
     public static IReadOnlyList<int?> DefaultSweep(string name, int dHead) => Base(name) switch
     {

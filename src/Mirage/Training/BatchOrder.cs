@@ -34,7 +34,9 @@ public sealed class BatchOrder
 
     int[][] BuildEpoch(int epoch)
     {
-        var rng = new Random(HashCode.Combine(_seed, epoch, 0x5eed));
+        // StableHash, never HashCode.Combine: .NET seeds HashCode randomly per process, so a resumed run would see
+        // other batches than an uninterrupted one.
+        var rng = new Random(StableHash.Of("batch-order", _seed, epoch));
         var order = Enumerable.Range(0, _lengths.Count).ToArray();
         rng.Shuffle(order);
         var batches = new List<int[]>(BatchesPerEpoch);

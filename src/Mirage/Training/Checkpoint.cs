@@ -21,6 +21,7 @@ public sealed record CheckpointInfo
     public required long Step { get; init; }
     public required long OptimizerStep { get; init; }
     public required string DataManifestSha256 { get; init; }
+    /// <summary>The data directory, relative to the directory holding the run (see <see cref="IO.StudyPaths"/>).</summary>
     public required string DataDirectory { get; init; }
     /// <summary>Null while training; "target_accuracy" or "step_budget" once it stopped.</summary>
     public string? StopReason { get; init; }

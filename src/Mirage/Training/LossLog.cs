@@ -5,13 +5,18 @@ using Mirage.IO;
 namespace Mirage.Training;
 
 /// <summary>
-/// The training curve, RUN/loss.csv (step, lr, loss, iid_accuracy, tokens_per_s, elapsed_s). Rewritten atomically at
-/// each checkpoint, so after a resume it holds exactly the rows up to the checkpointed step and then the new ones.
+/// The training curve, in two files. <c>RUN/loss.csv</c> (step, lr, loss, iid_accuracy) is a pure function of the
+/// settings, the data and the thread count: two runs with one seed write the same bytes. <c>RUN/timing.csv</c>
+/// (step, tokens_per_s, elapsed_s) holds the wall-clock figures, which differ every run; join the two on step.
+/// Both are rewritten atomically at each checkpoint, so after a resume they hold exactly the rows up to the
+/// checkpointed step and then the new ones.
 /// </summary>
-public sealed class LossLog(string path)
+public sealed class LossLog(string runDir)
 {
-    const string Header = "step,lr,loss,iid_accuracy,tokens_per_s,elapsed_s";
+    public const string LossFile = "loss.csv", TimingFile = "timing.csv";
+    const string LossHeader = "step,lr,loss,iid_accuracy", TimingHeader = "step,tokens_per_s,elapsed_s";
     readonly List<TrainStep> _rows = new();
+    static readonly CultureInfo Ci = CultureInfo.InvariantCulture;
 
     public IReadOnlyList<TrainStep> Rows => _rows;
 
@@ -19,28 +24,42 @@ public sealed class LossLog(string path)
 
     public void Add(TrainStep row) => _rows.Add(row);
 
+    /// <summary>Reloads the rows up to <paramref name="step"/> (a resume); a row that cannot be read is only a plot point and is dropped.</summary>
     public void LoadUpTo(long step)
     {
         _rows.Clear();
-        if (!File.Exists(path)) return;
-        var ci = CultureInfo.InvariantCulture;
-        foreach (var line in File.ReadLines(path).Skip(1))
+        var loss = Path.Combine(runDir, LossFile);
+        if (!File.Exists(loss)) return;
+        var timing = new Dictionary<long, (double TokensPerS, double Elapsed)>();
+        var timingPath = Path.Combine(runDir, TimingFile);
+        if (File.Exists(timingPath))
+            foreach (var line in File.ReadLines(timingPath).Skip(1))
+            {
+                var f = line.Split(',');
+                if (f.Length == 3 && long.TryParse(f[0], Ci, out var s) && double.TryParse(f[1], Ci, out var tps) && double.TryParse(f[2], Ci, out var el))
+                    timing[s] = (tps, el);
+            }
+        foreach (var line in File.ReadLines(loss).Skip(1))
         {
             var f = line.Split(',');
-            if (f.Length != 6 || !long.TryParse(f[0], ci, out var s)) continue; // a row we cannot read is only a plot point
+            if (f.Length != 4 || !long.TryParse(f[0], Ci, out var s)) continue;
             if (s > step) break;
-            _rows.Add(new TrainStep(s, double.Parse(f[1], ci), double.Parse(f[2], ci), f[3] == "" ? null : double.Parse(f[3], ci), double.Parse(f[4], ci), double.Parse(f[5], ci)));
+            timing.TryGetValue(s, out var t);
+            _rows.Add(new TrainStep(s, double.Parse(f[1], Ci), double.Parse(f[2], Ci), f[3] == "" ? null : double.Parse(f[3], Ci), t.TokensPerS, t.Elapsed));
         }
     }
 
     public void Save()
     {
-        var sb = new StringBuilder(Header).Append('\n');
-        var ci = CultureInfo.InvariantCulture;
+        var loss = new StringBuilder(LossHeader).Append('\n');
+        var timing = new StringBuilder(TimingHeader).Append('\n');
         foreach (var r in _rows)
-            sb.Append(r.Step).Append(',').Append(r.Lr.ToString("R", ci)).Append(',').Append(r.Loss.ToString("R", ci)).Append(',')
-              .Append(r.IidAccuracy?.ToString("R", ci) ?? "").Append(',').Append(r.TokensPerSecond.ToString("F0", ci)).Append(',')
-              .Append(r.ElapsedSeconds.ToString("F2", ci)).Append('\n');
-        AtomicFile.WriteAllText(path, sb.ToString());
+        {
+            loss.Append(r.Step).Append(',').Append(r.Lr.ToString("R", Ci)).Append(',').Append(r.Loss.ToString("R", Ci)).Append(',')
+                .Append(r.IidAccuracy?.ToString("R", Ci) ?? "").Append('\n');
+            timing.Append(r.Step).Append(',').Append(r.TokensPerSecond.ToString("F0", Ci)).Append(',').Append(r.ElapsedSeconds.ToString("F2", Ci)).Append('\n');
+        }
+        AtomicFile.WriteAllText(Path.Combine(runDir, LossFile), loss.ToString());
+        AtomicFile.WriteAllText(Path.Combine(runDir, TimingFile), timing.ToString());
     }
 }

@@ -35,6 +35,11 @@ public sealed record TrainConfig
     public int CheckpointEvery { get; init; } = 1000;
     /// <summary>Batches are formed from pools of this many batches sorted by length, so padding stays small.</summary>
     public int LengthBucketBatches { get; init; } = 50;
+    /// <summary>
+    /// libtorch threads of the training process. Part of the result: reductions split over a different number of
+    /// threads round differently, so two runs are bit-identical only at the same thread count.
+    /// </summary>
+    public int Threads { get; init; } = 2;
 
     public TrainConfig Validate(string source = "training config")
     {
@@ -55,6 +60,7 @@ public sealed record TrainConfig
         Need(TargetAccuracy is >= 0 and <= 1, "target_accuracy", "in [0, 1]", TargetAccuracy);
         Need(CheckpointEvery >= 1, "checkpoint_every", ">= 1", CheckpointEvery);
         Need(LengthBucketBatches >= 1, "length_bucket_batches", ">= 1", LengthBucketBatches);
+        Need(Threads is >= 1 and <= 1024, "threads", "between 1 and 1024", Threads);
         return this;
     }
 }

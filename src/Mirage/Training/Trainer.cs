@@ -39,8 +39,8 @@ public sealed class Trainer(TaskData data, ModelConfig modelConfig, TrainConfig 
 
     public TrainResult Train()
     {
-        TorchRuntime.Init();
         config.Validate();
+        TorchRuntime.Init(config.Threads);
         var mc = (modelConfig with { VocabSize = data.Task.Vocabulary.Count }).Validate();
         var train = data.Splits["train"];
         if (train.Count == 0) throw new UserError($"{data.Directory}: the train split is empty");
@@ -50,7 +50,7 @@ public sealed class Trainer(TaskData data, ModelConfig modelConfig, TrainConfig 
         var iidName = data.Splits.ContainsKey("iid") ? "iid" : data.EvalSplits.First();
         var iid = data.Splits[iidName].Take(config.EvalSequences).ToArray();
 
-        var log = new LossLog(Path.Combine(runDir, "loss.csv"));
+        var log = new LossLog(runDir);
         HookedTransformer model;
         AdamW opt;
         long step = 0;
@@ -132,13 +132,15 @@ public sealed class Trainer(TaskData data, ModelConfig modelConfig, TrainConfig 
             bool interrupted = Cancel.IsCancellationRequested || (StopAfterStep is long s && step >= s);
             if (stop is not null || interrupted || step % config.CheckpointEvery == 0)
             {
+                // The curve first, then the checkpoint: a kill between the two leaves rows beyond the checkpoint,
+                // which a resume drops, rather than a checkpoint whose rows were never written.
+                log.Save();
                 Checkpoint.Save(runDir, model, opt, new CheckpointInfo
                 {
                     Task = data.Task.Name, Model = mc, Vocabulary = data.Task.Vocabulary.Tokens, Training = config,
                     Step = step, OptimizerStep = opt.StepCount, DataManifestSha256 = data.ManifestSha256,
-                    DataDirectory = Path.GetFullPath(data.Directory), StopReason = stop, IidAccuracy = lastAcc,
+                    DataDirectory = IO.StudyPaths.Relative(runDir, data.Directory), StopReason = stop, IidAccuracy = lastAcc,
                 });
-                log.Save();
             }
             if (interrupted && stop is null) return new TrainResult(step, "interrupted", lastAcc, resumed, false);
         }

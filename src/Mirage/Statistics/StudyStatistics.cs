@@ -1,0 +1,162 @@
+namespace Mirage.Statistics;
+
+/// <summary>
+/// One row of statistics.csv. <see cref="Test"/> is <c>agreement</c> (the value on one split, with its pooled
+/// interval; not a test), <c>agreement_gap</c> (agreement on <see cref="Reference"/> minus agreement on
+/// <see cref="Split"/>) or <c>accuracy_vs_model</c> (proxy accuracy minus model accuracy on the same scored positions
+/// of <see cref="Split"/>). Estimates are means over seeds; intervals and p-values come from the pooled bootstrap;
+/// q-values are Benjamini–Hochberg adjusted over every test of the study.
+/// </summary>
+public sealed record StatRow(string Test, string Proxy, int? Parameter, string Site, int? Head, string Category, string Split, string Reference,
+    double? Estimate, double? CiLow, double? CiHigh, double? PValue, double? QValue, bool Significant, int Seeds, int Resamples);
+
+/// <summary>
+/// The study's statistics, computed from the per-sequence outcomes of every seed: pooled intervals (seeds and
+/// sequences resampled, <see cref="PooledBootstrap"/>) for each proxy's agreement on each split, and two families of
+/// tests — the agreement gap to the reference split, and the proxy's accuracy against the model's on the same
+/// positions — at every sweep point, head, split and category. All tests form one family whose false discovery
+/// rate is controlled at <see cref="Fdr"/> (Benjamini–Hochberg): a reader can trust the list of discoveries as a
+/// whole, not only each line alone.
+/// </summary>
+public sealed class StudyStatistics
+{
+    public const string Agreement = "agreement", AgreementGap = "agreement_gap", AccuracyVsModel = "accuracy_vs_model";
+    public const int DefaultResamples = 10_000;
+    public const double DefaultFdr = 0.05;
+    static readonly string[] Needed = ["agreement", "proxy_accuracy", "model_accuracy"];
+
+    public required IReadOnlyList<StatRow> Rows { get; init; }
+    public required double Fdr { get; init; }
+    public required int Resamples { get; init; }
+    public required string Reference { get; init; }
+    public required int Seeds { get; init; }
+
+    readonly Dictionary<(string, string, int?, string, int?, string, string), StatRow> _index = new();
+
+    public IEnumerable<StatRow> Tests => Rows.Where(r => r.Test != Agreement);
+
+    public int TestCount => Tests.Count();
+
+    public StatRow? Find(string test, string proxy, int? parameter, string site, int? head, string split, string category = OutcomeKey.AllCategories)
+    {
+        if (_index.Count == 0) foreach (var r in Rows) _index[(r.Test, r.Proxy, r.Parameter, r.Site, r.Head, r.Split, r.Category)] = r;
+        return _index.GetValueOrDefault((test, proxy, parameter, site, head, split, category));
+    }
+
+    sealed record Target(string Proxy, int? Parameter, string Site, int? Head, string Category);
+
+    public static StudyStatistics Compute(IReadOnlyList<SequenceOutcomes> outcomes, IReadOnlyList<string> splits, string reference,
+        int resamples = DefaultResamples, double fdr = DefaultFdr)
+    {
+        if (resamples < 1) throw new UserError($"--resamples must be >= 1, found {resamples}");
+        var cells = new Dictionary<OutcomeKey, SequenceOutcomes>();
+        foreach (var c in outcomes.Where(c => Needed.Contains(c.Key.Metric))) cells[c.Key] = c;
+        var seeds = cells.Keys.Select(k => k.Seed).Distinct().Order().ToArray();
+        var targets = cells.Keys.Select(k => new Target(k.Proxy, k.Parameter, k.Site, k.Head, k.Category)).Distinct()
+            .OrderBy(t => t.Proxy, StringComparer.Ordinal).ThenBy(t => t.Site, StringComparer.Ordinal).ThenBy(t => t.Head)
+            .ThenBy(t => t.Parameter).ThenBy(t => t.Category, StringComparer.Ordinal).ToList();
+        var seedDraws = PooledBootstrap.SeedDraws(seeds.Length, resamples, StableHash.Of("pooled-bootstrap-seeds", seeds.Length, resamples));
+
+        // Per split: every vector the statistics need, resampled in one pass.
+        var full = new Dictionary<(int Seed, Target T, string Split, string Part), long>();
+        var reps = new Dictionary<(int Seed, Target T, string Split, string Part), long[]>();
+        foreach (var split in splits)
+        {
+            var vectors = new List<int[]>();
+            var keys = new List<(int, Target, string, string)>();
+            int n = -1;
+            foreach (var t in targets)
+                foreach (var seed in seeds)
+                {
+                    var present = Needed.Select(m => cells.GetValueOrDefault(new OutcomeKey(seed, t.Proxy, t.Parameter, t.Site, t.Head, split, t.Category, m))).ToArray();
+                    if (present.Any(c => c is null)) continue;
+                    n = n < 0 ? present[0]!.Numerator.Length : n;
+                    if (present.Any(c => c!.Numerator.Length != n))
+                        throw new UserError($"outcomes of split {split} have different sequence counts ({n} and {present.First(c => c!.Numerator.Length != n)!.Numerator.Length})");
+                    foreach (var (c, part) in present.Zip(Needed)) { vectors.Add(Counts(c!.Numerator, c.Key)); keys.Add((seed, t, split, part)); }
+                    vectors.Add(Counts(present[0]!.Denominator, present[0]!.Key)); keys.Add((seed, t, split, "scored"));
+                }
+            if (vectors.Count == 0) continue;
+            var sums = PooledBootstrap.ReplicateSums(vectors, n, resamples, StableHash.Of("pooled-bootstrap", split, n, resamples));
+            for (int i = 0; i < keys.Count; i++) { reps[keys[i]] = sums[i]; full[keys[i]] = vectors[i].Sum(x => (long)x); }
+        }
+
+        var rows = new List<StatRow>();
+        var tests = new List<int>();   // indices into rows that are tests
+        foreach (var t in targets)
+        {
+            // A statistic is a mean over seeds of a per-seed ratio; its replicates weight each seed by how often it was drawn.
+            (double? Est, double[] Reps, int Seeds) Pool(Func<int, (long Num, long Den, long Num2, long Den2)> exact, Func<int, int, (long Num, long Den, long Num2, long Den2)> rep, Func<long, long, long, long, double> f)
+            {
+                var per = new double[seeds.Length];
+                for (int i = 0; i < seeds.Length; i++) { var (a, b, c, d) = exact(seeds[i]); per[i] = f(a, b, c, d); }
+                var finite = per.Where(double.IsFinite).ToArray();
+                double? est = finite.Length == 0 ? null : finite.Average();
+                var r = new double[resamples];
+                for (int b = 0; b < resamples; b++)
+                {
+                    double sum = 0; int w = 0;
+                    for (int i = 0; i < seeds.Length; i++)
+                    {
+                        int draws = seedDraws[b][i];
+                        if (draws == 0) continue;
+                        var (a, bb, c, d) = rep(seeds[i], b);
+                        double v = f(a, bb, c, d);
+                        if (!double.IsFinite(v)) continue;
+                        sum += draws * v; w += draws;
+                    }
+                    r[b] = w == 0 ? double.NaN : sum / w;
+                }
+                return (est, r, finite.Length);
+            }
+            bool Has(string split) => seeds.All(s => full.ContainsKey((s, t, split, "scored")));
+            (long, long, long, long) Exact(int s, string split, string num, string split2, string num2) =>
+                (full[(s, t, split, num)], full[(s, t, split, "scored")], split2 == "" ? 0 : full[(s, t, split2, num2)], split2 == "" ? 1 : full[(s, t, split2, "scored")]);
+            (long, long, long, long) Rep(int s, int b, string split, string num, string split2, string num2) =>
+                (reps[(s, t, split, num)][b], reps[(s, t, split, "scored")][b], split2 == "" ? 0 : reps[(s, t, split2, num2)][b], split2 == "" ? 1 : reps[(s, t, split2, "scored")][b]);
+            static double Ratio(long num, long den) => den == 0 ? double.NaN : (double)num / den;
+
+            foreach (var split in splits.Where(Has))
+            {
+                var v = Pool(s => Exact(s, split, "agreement", "", ""), (s, b) => Rep(s, b, split, "agreement", "", ""), (a, b, _, _) => Ratio(a, b));
+                var (lo, hi, _) = PooledBootstrap.Summarize(v.Reps);
+                rows.Add(new StatRow(Agreement, t.Proxy, t.Parameter, t.Site, t.Head, t.Category, split, "", v.Est, Fin(lo), Fin(hi), null, null, false, v.Seeds, resamples));
+            }
+            foreach (var split in splits.Where(s => s != reference && Has(s)))
+            {
+                if (Has(reference))
+                {
+                    var g = Pool(s => Exact(s, reference, "agreement", split, "agreement"), (s, b) => Rep(s, b, reference, "agreement", split, "agreement"),
+                        (a, b, c, d) => Ratio(a, b) - Ratio(c, d));
+                    var (lo, hi, p) = PooledBootstrap.Summarize(g.Reps);
+                    tests.Add(rows.Count);
+                    rows.Add(new StatRow(AgreementGap, t.Proxy, t.Parameter, t.Site, t.Head, t.Category, split, reference, g.Est, Fin(lo), Fin(hi), Fin(p), null, false, g.Seeds, resamples));
+                }
+                // Paired: proxy and model scored on the same positions, so the difference is taken per sequence.
+                var a = Pool(s => Exact(s, split, "proxy_accuracy", split, "model_accuracy"), (s, b) => Rep(s, b, split, "proxy_accuracy", split, "model_accuracy"),
+                    (pc, den, mc, _) => den == 0 ? double.NaN : (double)(pc - mc) / den);
+                var (alo, ahi, ap) = PooledBootstrap.Summarize(a.Reps);
+                tests.Add(rows.Count);
+                rows.Add(new StatRow(AccuracyVsModel, t.Proxy, t.Parameter, t.Site, t.Head, t.Category, split, "", a.Est, Fin(alo), Fin(ahi), Fin(ap), null, false, a.Seeds, resamples));
+            }
+        }
+        var q = BenjaminiHochberg.QValues(tests.Select(i => rows[i].PValue ?? double.NaN).ToList());
+        for (int j = 0; j < tests.Count; j++)
+            rows[tests[j]] = rows[tests[j]] with { QValue = Fin(q[j]), Significant = double.IsFinite(q[j]) && q[j] <= fdr };
+        return new StudyStatistics { Rows = rows, Fdr = fdr, Resamples = resamples, Reference = reference, Seeds = seeds.Length };
+    }
+
+    static double? Fin(double v) => double.IsFinite(v) ? v : null;
+
+    /// <summary>The tests use counts; a non-integral value means the file is not what it claims to be.</summary>
+    static int[] Counts(float[] v, OutcomeKey key)
+    {
+        var r = new int[v.Length];
+        for (int i = 0; i < v.Length; i++)
+        {
+            r[i] = (int)MathF.Round(v[i]);
+            if (MathF.Abs(v[i] - r[i]) > 1e-3f || v[i] < 0) throw new UserError($"{OutcomesFile.FileName}: {key.TensorName("")} holds {v[i]}, expected a count of positions");
+        }
+        return r;
+    }
+}

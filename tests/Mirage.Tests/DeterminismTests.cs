@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Mirage.Tests;
+
+/// <summary>
+/// Same command, same bytes — across processes. Every run here is a separate `mirage` process (.NET randomises hash
+/// seeds per process, so a within-process comparison would not catch a HashCode reaching a result).
+/// </summary>
+public class DeterminismTests : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("mirage-determinism-").FullName;
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    const string DataConfig = """{"k": 4, "max_depth": 4, "max_length": 40, "short_max_length": 20, "train": 1000, "per_split": 40, "min_distance": 2}""";
+
+    static string TrainConfig(int steps, int checkpointEvery, int evalEvery) => """
+        {"model": {"layers": 1, "heads": 1, "d_model": 16, "d_mlp": 32, "context_length": 41},
+         "training": {"steps": STEPS, "batch_size": 16, "warmup_steps": 5, "eval_every": EVAL, "eval_sequences": 40,
+                      "checkpoint_every": CKPT, "target_accuracy": 0, "length_bucket_batches": 2, "learning_rate": 0.003}}
+        """.Replace("STEPS", steps.ToString()).Replace("EVAL", evalEvery.ToString()).Replace("CKPT", checkpointEvery.ToString());
+
+    void Ok(params string[] args)
+    {
+        var (code, stdout, stderr) = CliProcess.Run(_dir, args);
+        Assert.True(code == 0, $"mirage {string.Join(' ', args)} exited {code}: {stderr}{stdout}");
+    }
+
+    void MakeData()
+    {
+        File.WriteAllText(Path.Combine(_dir, "data.json"), DataConfig);
+        Ok("data", "dyck", "--out", "d", "--config", "data.json");
+    }
+
+    byte[] Bytes(string relative) => File.ReadAllBytes(Path.Combine(_dir, relative));
+
+    void AssertSameRun(string a, string b)
+    {
+        foreach (var f in new[] { "checkpoint/model.safetensors", "checkpoint/optimizer.safetensors", "checkpoint/checkpoint.json", "loss.csv" })
+            Assert.True(Bytes($"{a}/{f}").SequenceEqual(Bytes($"{b}/{f}")), $"{a}/{f} and {b}/{f} differ");
+    }
+
+    [Fact]
+    public void Two_train_processes_with_one_seed_write_identical_weights_optimizer_state_and_loss_curve()
+    {
+        MakeData();
+        File.WriteAllText(Path.Combine(_dir, "train.json"), TrainConfig(steps: 30, checkpointEvery: 10, evalEvery: 10));
+        Ok("train", "--data", "d", "--out", "a", "--config", "train.json", "--seed", "3", "--quiet");
+        Ok("train", "--data", "d", "--out", "b", "--config", "train.json", "--seed", "3", "--quiet");
+        Ok("train", "--data", "d", "--out", "c", "--config", "train.json", "--seed", "4", "--quiet");
+        AssertSameRun("a", "b");
+        Assert.False(Bytes("a/checkpoint/model.safetensors").SequenceEqual(Bytes("c/checkpoint/model.safetensors")), "another seed gave the same weights");
+        // The wall-clock figures live in their own file; loss.csv holds only what the seed determines.
+        Assert.Equal("step,lr,loss,iid_accuracy", File.ReadLines(Path.Combine(_dir, "a", "loss.csv")).First());
+        Assert.Equal("step,tokens_per_s,elapsed_s", File.ReadLines(Path.Combine(_dir, "a", "timing.csv")).First());
+        // The run records its thread count (results are defined for one).
+        using var info = JsonDocument.Parse(Bytes("a/checkpoint/checkpoint.json"));
+        Assert.Equal(2, info.RootElement.GetProperty("training").GetProperty("threads").GetInt32());
+    }
+
+    [Fact]
+    public void A_train_process_killed_after_its_first_checkpoint_and_rerun_ends_identical_to_an_uninterrupted_one()
+    {
+        MakeData();
+        File.WriteAllText(Path.Combine(_dir, "train.json"), TrainConfig(steps: 1500, checkpointEvery: 100, evalEvery: 500));
+        string[] Args(string run) => ["train", "--data", "d", "--out", run, "--config", "train.json", "--quiet"];
+        Ok(Args("whole"));
+
+        var info = Path.Combine(_dir, "killed", "checkpoint", "checkpoint.json");
+        using (var p = Process.Start(CliProcess.StartInfo(_dir, Args("killed")))!)
+        {
+            var clock = Stopwatch.StartNew();
+            while (!File.Exists(info) && !p.HasExited && clock.Elapsed < TimeSpan.FromMinutes(2)) Thread.Sleep(10);
+            Assert.False(p.HasExited, "training finished before it could be killed; give it more steps");
+            p.Kill(entireProcessTree: true);   // SIGKILL: no handler runs, nothing is flushed
+            p.WaitForExit();
+        }
+        using (var doc = JsonDocument.Parse(File.ReadAllText(info)))
+        {
+            Assert.True(doc.RootElement.GetProperty("step").GetInt64() < 1500, "the killed run had already finished");
+            Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("stop_reason").ValueKind);
+        }
+        Ok(Args("killed"));
+        AssertSameRun("whole", "killed");
+    }
+}

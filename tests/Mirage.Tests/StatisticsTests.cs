@@ -1,0 +1,150 @@
+using Mirage.Reports;
+using Mirage.Statistics;
+using Mirage.Tests.Fakes;
+
+namespace Mirage.Tests;
+
+/// <summary>The study's statistics and findings on synthetic outcomes with a planted truth.</summary>
+public class StatisticsTests
+{
+    static readonly string[] Splits = ["iid", "ood"];
+
+    [Fact]
+    public void Benjamini_Hochberg_q_values_match_a_hand_computation()
+    {
+        // m = 5; sorted p: 0.001, 0.01, 0.02, 0.04, 0.5 → m p / rank: 0.005, 0.025, 0.0333, 0.05, 0.5; then running minimum from the top.
+        var q = BenjaminiHochberg.QValues([0.04, 0.001, 0.5, 0.02, 0.01]);
+        Assert.Equal([0.05, 0.005, 0.5, 0.1 / 3, 0.025], q.Select(x => Math.Round(x, 6)), new RoundedEquality());
+        Assert.True(double.IsNaN(BenjaminiHochberg.QValues([double.NaN, 0.01])[0]));
+        Assert.Equal(0.01, BenjaminiHochberg.QValues([double.NaN, 0.01])[1], 12);   // NaN is not counted in m
+    }
+
+    sealed class RoundedEquality : IEqualityComparer<double>
+    {
+        public bool Equals(double a, double b) => Math.Abs(a - b) < 1e-6;
+        public int GetHashCode(double x) => 0;
+    }
+
+    [Fact]
+    public void A_planted_gap_is_significant_and_its_pooled_interval_covers_it()
+    {
+        var syn = new SyntheticOutcomes(seeds: 3, sequences: 300, positions: 8, randomSeed: 1);
+        syn.Add("pca", 4, "iid", agree: 0.95);
+        syn.Add("pca", 4, "ood", agree: 0.88);
+        var st = StudyStatistics.Compute(syn.Cells, Splits, "iid", resamples: 2000);
+        var gap = st.Find(StudyStatistics.AgreementGap, "pca", 4, "blocks.0.attn", 0, "ood")!;
+        Assert.True(gap.Significant, $"gap {gap.Estimate} q {gap.QValue}");
+        Assert.InRange(0.07, gap.CiLow!.Value, gap.CiHigh!.Value);
+        Assert.InRange(gap.Estimate!.Value, 0.06, 0.08);
+        Assert.Equal(3, gap.Seeds);
+        // The accuracy test is exactly null here (the proxy is right exactly when the model is): never a discovery.
+        Assert.False(st.Find(StudyStatistics.AccuracyVsModel, "pca", 4, "blocks.0.attn", 0, "ood")!.Significant);
+    }
+
+    [Fact]
+    public void Null_points_keep_the_share_of_false_discoveries_within_the_controlled_rate()
+    {
+        // 10 studies, each with 100 null points and 10 planted gaps: the false discoveries among all discoveries stay
+        // within the 5 % rate on average, and the planted gaps are found.
+        int falseFound = 0, found = 0, plantedFound = 0;
+        for (int study = 0; study < 10; study++)
+        {
+            var syn = new SyntheticOutcomes(seeds: 3, sequences: 120, positions: 6, randomSeed: 100 + study);
+            for (int p = 0; p < 110; p++)
+            {
+                syn.Add("pca", p, "iid", agree: 0.9);
+                syn.Add("pca", p, "ood", agree: p < 100 ? 0.9 : 0.8);
+            }
+            var st = StudyStatistics.Compute(syn.Cells, Splits, "iid", resamples: 2000);
+            var gaps = st.Tests.Where(t => t.Test == StudyStatistics.AgreementGap).ToList();
+            Assert.Equal(110, gaps.Count);
+            found += gaps.Count(t => t.Significant);
+            falseFound += gaps.Count(t => t.Significant && t.Parameter < 100);
+            plantedFound += gaps.Count(t => t.Significant && t.Parameter >= 100);
+        }
+        Assert.True(plantedFound >= 90, $"found only {plantedFound} of 100 planted gaps");
+        Assert.True(falseFound <= 0.05 * found, $"{falseFound} false discoveries among {found}");
+    }
+
+    [Fact]
+    public void A_gap_carried_by_one_seed_of_three_is_not_significant_though_the_same_gap_in_every_seed_is()
+    {
+        var syn = new SyntheticOutcomes(seeds: 1, sequences: 400, positions: 8, randomSeed: 7);
+        syn.Add("pca", 1, "iid", agree: 0.95);
+        syn.Add("pca", 1, "ood", agree: 0.85);
+        // Seeds 1 and 2: no gap, on the same sequences.
+        var others = new SyntheticOutcomes(seeds: 3, sequences: 400, positions: 8, randomSeed: 8);
+        others.Add("pca", 1, "iid", agree: 0.95);
+        others.Add("pca", 1, "ood", agree: 0.95);
+        var cells = syn.Cells.Concat(others.Cells.Where(c => c.Key.Seed > 0)).ToList();
+        var oneSeed = StudyStatistics.Compute(cells, Splits, "iid", resamples: 4000).Find(StudyStatistics.AgreementGap, "pca", 1, "blocks.0.attn", 0, "ood")!;
+        Assert.False(oneSeed.Significant, $"p {oneSeed.PValue}: a single seed's gap must not carry the pooled test");
+        Assert.True(oneSeed.CiLow <= 0.005, $"interval [{oneSeed.CiLow}, {oneSeed.CiHigh}] ignores the seeds without a gap");
+
+        var every = new SyntheticOutcomes(seeds: 3, sequences: 400, positions: 8, randomSeed: 9);
+        every.Add("pca", 1, "iid", agree: 0.95);
+        every.Add("pca", 1, "ood", agree: 0.85);
+        Assert.True(StudyStatistics.Compute(every.Cells, Splits, "iid", resamples: 4000).Find(StudyStatistics.AgreementGap, "pca", 1, "blocks.0.attn", 0, "ood")!.Significant);
+    }
+
+    [Fact]
+    public void A_proxy_more_accurate_than_the_model_is_found_and_named_in_the_findings()
+    {
+        var syn = new SyntheticOutcomes(seeds: 3, sequences: 300, positions: 8, randomSeed: 3);
+        foreach (var r in new[] { 1, 2, 4 })
+        {
+            syn.Add("pca", r, "iid", agree: 0.97, modelAccuracy: 0.95);
+            // On ood the model errs 30 % of the time and the rank-4 proxy fixes half of those errors.
+            syn.Add("pca", r, "ood", agree: 0.85, modelAccuracy: 0.7, proxyFixes: r == 4 ? 0.5 : 0);
+        }
+        var results = syn.Results(Splits, resamples: 2000);
+        var better = results.Statistics.Find(StudyStatistics.AccuracyVsModel, "pca", 4, "blocks.0.attn", 0, "ood")!;
+        Assert.True(better.Significant && better.Estimate > 0.1, $"{better.Estimate} q {better.QValue}");
+        Assert.False(results.Statistics.Find(StudyStatistics.AccuracyVsModel, "pca", 2, "blocks.0.attn", 0, "ood")!.Significant);
+        var findings = Findings.From(results);
+        var line = Assert.Single(findings, f => f.StartsWith("More accurate than the model"));
+        Assert.Contains("pca r=4 at blocks.0.attn head 0 on ood", line);
+        Assert.DoesNotContain("pca r=2", line);
+    }
+
+    [Fact]
+    public void Findings_state_where_along_the_sweep_a_gap_holds_and_where_it_does_not()
+    {
+        var syn = new SyntheticOutcomes(seeds: 3, sequences: 300, positions: 8, randomSeed: 5);
+        foreach (var (r, ood) in new[] { (1, 0.80), (4, 0.86), (16, 0.90), (64, 0.97) })
+        {
+            syn.Add("pca", r, "iid", agree: 0.97);
+            syn.Add("pca", r, "ood", agree: ood);
+        }
+        var findings = Findings.From(syn.Results(Splits, resamples: 2000));
+        var line = Assert.Single(findings, f => f.StartsWith("pca at blocks.0.attn head 0"));
+        Assert.Contains("below iid on ood at every r up to 16 (gap 0.07–0.17)", line);
+        Assert.Contains("no significant drop on any split at r = 64", line);
+        Assert.Contains("yet significantly less faithful out of it at r = 1, 4, 16", line);
+        Assert.Contains(findings, f => f.StartsWith("No proxy is significantly more accurate than the model"));
+    }
+
+    [Fact]
+    public void Outcomes_round_trip_through_safetensors_and_a_foreign_tensor_is_refused()
+    {
+        var dir = Directory.CreateTempSubdirectory("mirage-outcomes-").FullName;
+        try
+        {
+            var syn = new SyntheticOutcomes(seeds: 2, sequences: 5, positions: 3, randomSeed: 11);
+            syn.Add("kmeans", 8, "iid", agree: 0.5);
+            var path = Path.Combine(dir, OutcomesFile.FileName);
+            OutcomesFile.Write(path, syn.Cells);
+            var back = OutcomesFile.Read(path);
+            Assert.Equal(syn.Cells.Count, back.Count);
+            foreach (var c in syn.Cells)
+            {
+                var b = Assert.Single(back, x => x.Key == c.Key);
+                Assert.Equal(c.Numerator, b.Numerator);
+                Assert.Equal(c.Denominator, b.Denominator);
+            }
+            Mirage.IO.SafetensorsFile.Write(path, [new Mirage.IO.RawTensor("weights", "F32", [1], new byte[4])]);
+            Assert.Contains("not a per-sequence outcome", Assert.Throws<UserError>(() => OutcomesFile.Read(path)).Message);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}

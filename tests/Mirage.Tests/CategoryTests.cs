@@ -22,7 +22,8 @@ public class CategoryTests
         var task = new ToyTask(categorized: true);
         var data = ToyTask.Data(seed: 5, train: 10, eval: 30);
         using var onehot = new OneHotProxy();
-        var spliced = new SplicedProxy("onehot", null, "blocks.0.attn", 0, 1, onehot.Hooks(0, 1));
+        onehot.Fit(null, HeadWeights.From(model.ToTransformerLensStateDict(), new AttentionHead(0, 1)), new AttentionHead(0, 1));
+        var spliced = new SplicedProxy("onehot", null, "blocks.0.attn", 0, 1, onehot.Hooks());
         var splits = data.EvalSplits.Select(s => FaithfulnessEvaluator.Evaluate(model, task, s, data.Splits[s], [spliced])[0]).ToList();
 
         foreach (var sf in splits)

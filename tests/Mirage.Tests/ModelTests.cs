@@ -114,6 +114,22 @@ public class ModelTests
     }
 
     [Fact]
+    public void Every_module_forward_works_on_its_own_and_composes_to_the_model()
+    {
+        using var m = Make();
+        var tokens = Tokens();
+        using var _ = torch.no_grad();
+        // Attention, MLP and a block are ordinary TorchSharp modules: forward(x) alone, no mask or hooks to pass.
+        var x = m.embed.forward(tokens) + m.pos_embed[..(int)tokens.shape[1]];
+        var a = m.blocks[0].attn.forward(m.blocks[0].ln1.forward(x));
+        Assert.Equal(x.shape, a.shape);
+        Assert.Equal(x.shape, m.blocks[0].mlp.forward(x).shape);
+        foreach (var block in m.blocks) x = block.forward(x);
+        var manual = m.unembed.forward(m.ln_final.forward(x));
+        Assert.True(manual.equal(m.forward(tokens)).all().item<bool>());
+    }
+
+    [Fact]
     public void Unknown_hook_site_is_a_user_error_listing_valid_sites()
     {
         using var m = Make();

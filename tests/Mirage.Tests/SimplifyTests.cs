@@ -20,12 +20,7 @@ public class SimplifyTests
         return m;
     }
 
-    static HeadWeights Weights(HookedTransformer m, int layer, int head)
-    {
-        var sd = m.ToTransformerLensStateDict();
-        string p = $"blocks.{layer}.attn";
-        return new HeadWeights(sd[$"{p}.W_Q"][head], sd[$"{p}.b_Q"][head], sd[$"{p}.W_K"][head], sd[$"{p}.b_K"][head]);
-    }
+    static HeadWeights Weights(HookedTransformer m, int layer, int head) => HeadWeights.From(m.ToTransformerLensStateDict(), new AttentionHead(layer, head));
 
     static (Tensor Input, List<int[]> Seqs) Data(int n = 12, int seed = 3)
     {
@@ -34,10 +29,10 @@ public class SimplifyTests
         return (Evaluation.Batches.Make(seqs).Input, seqs);
     }
 
-    static Tensor Logits(HookedTransformer m, Tensor input, Proxy? p, int layer, int head)
+    static Tensor Logits(HookedTransformer m, Tensor input, Proxy? p)
     {
         using var _ = torch.no_grad();
-        return p is null ? m.forward(input) : m.Run(input, p.Hooks(layer, head));
+        return p is null ? m.forward(input) : m.Run(input, p.Hooks());
     }
 
     [Fact]
@@ -47,8 +42,8 @@ public class SimplifyTests
         var (input, seqs) = Data();
         using var cap = ActivationCapture.Run(m, seqs);
         using var p = new IdentityProxy();
-        p.Fit(cap.Head(1, 0), Weights(m, 1, 0));
-        Assert.Equal(Logits(m, input, null, 1, 0).data<float>().ToArray(), Logits(m, input, p, 1, 0).data<float>().ToArray());
+        p.Fit(cap.Head(1, 0), Weights(m, 1, 0), new AttentionHead(1, 0));
+        Assert.Equal(Logits(m, input, null).data<float>().ToArray(), Logits(m, input, p).data<float>().ToArray());
     }
 
     [Theory]
@@ -59,17 +54,17 @@ public class SimplifyTests
         using var m = Model();
         var (input, seqs) = Data();
         using var cap = ActivationCapture.Run(m, seqs);
-        var reference = Logits(m, input, null, layer, head);
+        var reference = Logits(m, input, null);
         using var pca = new PcaProxy(8);
-        pca.Fit(cap.Head(layer, head), Weights(m, layer, head));
-        Assert.True(torch.allclose(reference, Logits(m, input, pca, layer, head), 1e-4, 1e-4));
+        pca.Fit(cap.Head(layer, head), Weights(m, layer, head), new AttentionHead(layer, head));
+        Assert.True(torch.allclose(reference, Logits(m, input, pca), 1e-4, 1e-4));
         using var svd = new WeightSvdProxy(8);
-        svd.Fit(null, Weights(m, layer, head));
-        Assert.True(torch.allclose(reference, Logits(m, input, svd, layer, head), 1e-4, 1e-4));
+        svd.Fit(null, Weights(m, layer, head), new AttentionHead(layer, head));
+        Assert.True(torch.allclose(reference, Logits(m, input, svd), 1e-4, 1e-4));
         // ... and a rank-1 proxy really changes them (the splice is live).
         using var low = new PcaProxy(1);
-        low.Fit(cap.Head(layer, head), Weights(m, layer, head));
-        Assert.False(torch.allclose(reference, Logits(m, input, low, layer, head), 1e-4, 1e-4));
+        low.Fit(cap.Head(layer, head), Weights(m, layer, head), new AttentionHead(layer, head));
+        Assert.False(torch.allclose(reference, Logits(m, input, low), 1e-4, 1e-4));
     }
 
     [Fact]
@@ -83,9 +78,9 @@ public class SimplifyTests
         int distinctK = (int)head.Keys.unique(dim: 0).Item1.shape[0];
         Assert.Equal(distinctQ, distinctK);   // both are one point per distinct (token, position) prefix here
         using var km = new KMeansProxy(distinctQ, seed: 1);
-        km.Fit(head, Weights(m, 1, 1));
+        km.Fit(head, Weights(m, 1, 1), new AttentionHead(1, 1));
         // Compare at real positions only: PAD positions' queries are not in the fit set.
-        var (a0, b0) = (Logits(m, input, null, 1, 1), Logits(m, input, km, 1, 1));
+        var (a0, b0) = (Logits(m, input, null), Logits(m, input, km));
         for (int i = 0; i < seqs.Count; i++)
             Assert.True(torch.allclose(a0[i, ..(seqs[i].Length - 1)], b0[i, ..(seqs[i].Length - 1)], 1e-5, 1e-5), $"sequence {i}");
     }
@@ -104,10 +99,11 @@ public class SimplifyTests
         var pat = cache["blocks.0.attn.hook_pattern"].select(1, 0);
         Assert.True(pat.eq(0).logical_or(pat.eq(1)).all().item<bool>(), "test set-up: pattern should be exactly one-hot");
         using var p = new OneHotProxy();
-        Assert.Equal(Logits(m, input, null, 0, 0).data<float>().ToArray(), Logits(m, input, p, 0, 0).data<float>().ToArray());
+        p.Fit(null, Weights(m, 0, 0), new AttentionHead(0, 0));
+        Assert.Equal(Logits(m, input, null).data<float>().ToArray(), Logits(m, input, p).data<float>().ToArray());
         // On an ordinary head it does change the output.
         using var m2 = Model();
-        Assert.False(torch.allclose(Logits(m2, input, null, 0, 0), Logits(m2, input, p, 0, 0), 1e-4, 1e-4));
+        Assert.False(torch.allclose(Logits(m2, input, null), Logits(m2, input, p), 1e-4, 1e-4));
     }
 
     [Fact]
@@ -158,7 +154,7 @@ public class SimplifyTests
         using var m = Model(seed: 4);
         var w = Weights(m, 0, 1);
         using var p = new WeightSvdProxy(3);
-        p.Fit(null, w);
+        p.Fit(null, w, new AttentionHead(0, 1));
         var a = torch.cat([w.W_Q, w.b_Q.unsqueeze(0)], 0).to_type(ScalarType.Float64);
         var b = torch.cat([w.W_K, w.b_K.unsqueeze(0)], 0).to_type(ScalarType.Float64);
         var (u, s, vh) = torch.linalg.svd(a.matmul(b.t()), fullMatrices: false);
@@ -166,7 +162,7 @@ public class SimplifyTests
         var viaM = a.matmul(p.M.to_type(ScalarType.Float64)).matmul(b.t());
         Assert.True(torch.allclose(direct, viaM, 1e-4, 1e-4));
         using var full = new WeightSvdProxy(8);
-        full.Fit(null, w);
+        full.Fit(null, w, new AttentionHead(0, 1));
         Assert.True(torch.allclose(full.M, torch.eye(8), 1e-3, 1e-3));
     }
 
@@ -174,10 +170,49 @@ public class SimplifyTests
     public void Catalog_rejects_unknown_names_and_impossible_parameters()
     {
         Assert.Contains("valid proxies: identity, pca", Assert.Throws<UserError>(() => ProxyCatalog.CheckName("pcb")).Message);
-        Assert.Contains("between 1 and d_head = 128", Assert.Throws<UserError>(() => ProxyCatalog.CheckParameter("pca", 256, 128, 1000)).Message);
-        Assert.Contains("1000 points", Assert.Throws<UserError>(() => ProxyCatalog.CheckParameter("kmeans", 5000, 128, 1000)).Message);
-        Assert.Equal(new int?[] { 1, 2, 4, 8, 16, 32, 64, 128 }, ProxyCatalog.DefaultSweep("pca", 128));
-        Assert.Equal(new int?[] { 2, 4, 8, 16, 32, 64 }, ProxyCatalog.DefaultSweep("oracle-kmeans", 128));
-        Assert.Equal(new int?[] { null }, ProxyCatalog.DefaultSweep("onehot", 128));
+        Assert.Contains("valid proxies", Assert.Throws<UserError>(() => ProxyCatalog.CheckName("oracle-onehot")).Message);   // nothing to fit
+        Assert.Contains("between 1 and d_head = 128", Assert.Throws<UserError>(() => PcaProxy.Definition.CheckParameter(256, 128, 1000, "pca")).Message);
+        Assert.Contains("1000 points", Assert.Throws<UserError>(() => KMeansProxy.Definition.CheckParameter(5000, 128, 1000, "kmeans")).Message);
+        Assert.Equal(new int?[] { 1, 2, 4, 8, 16, 32, 64, 128 }, ProxyCatalog.Parse("pca").Descriptor.DefaultSweep(128));
+        var oracle = ProxyCatalog.Parse("oracle-kmeans");
+        Assert.True(oracle.FitOnEvalSplit);
+        Assert.Equal("oracle-kmeans", oracle.Name);
+        Assert.Equal(new int?[] { 2, 4, 8, 16, 32, 64 }, oracle.Descriptor.DefaultSweep(128));
+        Assert.Equal(new int?[] { null }, ProxyCatalog.Parse("onehot").Descriptor.DefaultSweep(128));
+    }
+
+    [Fact]
+    public void Every_registered_proxy_describes_itself_and_its_factory_builds_one_of_its_kind()
+    {
+        Assert.Equal(ProxyCatalog.All.Count, ProxyCatalog.All.Select(d => d.Name).Distinct().Count());
+        foreach (var d in ProxyCatalog.All)
+        {
+            using var p = d.Create(d.HasParameter ? 2 : null, seed: 0);
+            Assert.Same(d, p.Descriptor);
+            Assert.Equal(d.Name, p.Name);
+            Assert.Equal(d.HasParameter ? 2 : null, p.Parameter);
+            Assert.Equal(d.HasParameter, d.Symbol is not null);
+        }
+    }
+
+    [Fact]
+    public void A_proxy_belongs_to_the_head_it_was_fitted_on()
+    {
+        using var m = Model();
+        var (input, seqs) = Data();
+        using var cap = ActivationCapture.Run(m, seqs);
+        using var pca = new PcaProxy(1);
+        Assert.Throws<InvalidOperationException>(() => pca.Hooks());   // not fitted: no head to splice into
+        var head = new AttentionHead(1, 1);
+        pca.Fit(cap.Head(1, 1), Weights(m, 1, 1), head);
+        Assert.Equal(head, pca.Head);
+        Assert.Equal([HookSites.K(1), HookSites.Q(1)], pca.Hooks().Sites.Order(StringComparer.Ordinal));
+        // Spliced: head 1 of block 1 changes, head 0 does not see the proxy (its queries pass through).
+        using var cache = new ActivationCache(n => n == HookSites.Q(1));
+        using (torch.no_grad()) m.Run(input, pca.Hooks(), cache);
+        using var plain = new ActivationCache(n => n == HookSites.Q(1));
+        using (torch.no_grad()) m.Run(input, cache: plain);
+        Assert.True(plain[HookSites.Q(1)].select(2, 0).equal(cache[HookSites.Q(1)].select(2, 0)).all().item<bool>());
+        Assert.False(plain[HookSites.Q(1)].select(2, 1).equal(cache[HookSites.Q(1)].select(2, 1)).all().item<bool>());
     }
 }

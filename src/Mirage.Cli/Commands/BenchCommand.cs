@@ -220,13 +220,14 @@ public static class BenchCommand
         var sd = model.ToTransformerLensStateDict();
         using var cap = ActivationCapture.Run(model, td.Splits["train"].Take(1000).ToList());
         var sw = Stopwatch.StartNew();
-        foreach (var p in ProxyCatalog.DefaultSweep(proxy, model.Config.HeadDim))
+        var d = ProxyCatalog.Parse(proxy).Descriptor;
+        foreach (var p in d.DefaultSweep(model.Config.HeadDim))
             for (int l = 0; l < model.Config.Layers; l++)
                 for (int h = 0; h < model.Config.Heads; h++)
                 {
-                    using var impl = ProxyCatalog.Create(proxy, p, 0);
-                    impl.Fit(ProxyCatalog.NeedsData(proxy) ? cap.Head(l, h) : null,
-                        new HeadWeights(sd[$"blocks.{l}.attn.W_Q"][h], sd[$"blocks.{l}.attn.b_Q"][h], sd[$"blocks.{l}.attn.W_K"][h], sd[$"blocks.{l}.attn.b_K"][h]));
+                    var head = new Model.AttentionHead(l, h);
+                    using var impl = d.Create(p, 0);
+                    impl.Fit(d.NeedsData ? cap.Head(l, h) : null, HeadWeights.From(sd, head), head);
                 }
         return sw.Elapsed.TotalSeconds;
     }

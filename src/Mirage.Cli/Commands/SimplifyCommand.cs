@@ -84,7 +84,7 @@ public static class SimplifyCommand
         var d = new Dictionary<string, IReadOnlyList<int>>();
         foreach (var spec in specs)
         {
-            var (targets, list) = spec.Contains('=') ? ([spec[..spec.IndexOf('=')]], spec[(spec.IndexOf('=') + 1)..]) : (proxies.Where(ProxyCatalog.HasParameter).ToList(), spec);
+            var (targets, list) = spec.Contains('=') ? ([spec[..spec.IndexOf('=')]], spec[(spec.IndexOf('=') + 1)..]) : (proxies.Where(n => ProxyCatalog.Parse(n).Descriptor.HasParameter).ToList(), spec);
             foreach (var t in targets) ProxyCatalog.CheckName(t);
             var values = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(v => int.TryParse(v, out var x) ? x : throw new UserError($"--sweep {spec}: '{v}' is not an integer")).ToList();
@@ -110,7 +110,7 @@ public static class SimplifyCommand
             foreach (var (proxy, site, head) in r.Rows.Select(x => (x.Proxy, x.Site, x.Head)).Distinct())
             {
                 var t = new Table().Title($"{proxy} at {site} head {head}: agreement (mean over {r.Manifest.Runs.Count} seed(s)); ▼gap = iid − split, * = significant (FDR {st.Fdr:P0}, seeds and sequences pooled)")
-                    .AddColumn(ProxyCatalog.HasParameter(proxy) ? ProxyCatalog.ParameterNoun(proxy) : "parameter");
+                    .AddColumn(ProxyCatalog.NounOf(proxy));
                 foreach (var s in r.Manifest.Splits) t.AddColumn(s);
                 var parameters = r.Rows.Where(x => x.Proxy == proxy && x.Site == site && x.Head == head).Select(x => x.Parameter).Distinct().OrderBy(p => p ?? 0);
                 foreach (var p in parameters)

@@ -45,7 +45,7 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
         var results = new SimplifyResults
         {
             Manifest = new SimplifyManifest(data.Task.Name, PathLabel(data.Directory), infos.Select(x => new RunRef(x.Info.Training.Seed, PathLabel(x.Run))).ToList(),
-                config.Proxies.Distinct().ToList(), sweeps, heads.Select(h => $"blocks.{h.Layer}.attn").Distinct().ToList(), config.FitSplit, config.FitN, evalSplits, config.BootstrapResamples)
+                config.Proxies.Distinct().ToList(), sweeps, heads.Select(h => HookSites.Attn(h.Layer)).Distinct().ToList(), config.FitSplit, config.FitN, evalSplits, config.BootstrapResamples)
             { Categories = data.Task.Categories, DeepSplit = data.Task.DeepSplit, Threads = config.Threads },
         };
         if (data.Splits.TryGetValue("train", out var train))
@@ -64,7 +64,7 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
         else
             foreach (var s in config.Sites)
             {
-                var valid = Enumerable.Range(0, mc.Layers).Select(l => $"blocks.{l}.attn").ToList();
+                var valid = Enumerable.Range(0, mc.Layers).Select(HookSites.Attn).ToList();
                 int l = valid.IndexOf(s);
                 if (l < 0) throw new UserError($"--site {s}: unknown site; valid sites: {string.Join(", ", valid)}, all");
                 layers.Add(l);
@@ -77,9 +77,10 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
 
     IReadOnlyList<int?> Sweep(string proxy, int dHead)
     {
-        var sweep = config.Sweeps.TryGetValue(proxy, out var given) ? given.Select(v => (int?)v).ToList() : ProxyCatalog.DefaultSweep(proxy, dHead);
-        if (!ProxyCatalog.HasParameter(proxy)) return [null];
-        foreach (var v in sweep) ProxyCatalog.CheckParameter(proxy, v, dHead, long.MaxValue);
+        var d = ProxyCatalog.Parse(proxy).Descriptor;
+        var sweep = config.Sweeps.TryGetValue(proxy, out var given) ? given.Select(v => (int?)v).ToList() : d.DefaultSweep(dHead);
+        if (!d.HasParameter) return [null];
+        foreach (var v in sweep) d.CheckParameter(v, dHead, long.MaxValue, proxy);
         return sweep;
     }
 
@@ -88,7 +89,7 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
     sealed record Fitted(string Proxy, int? Parameter, int Layer, int Head, Proxy Impl)
     {
         public string Key => $"{Proxy}|{Parameter}|{Layer}|{Head}";
-        public SplicedProxy Splice() => new(Proxy, Parameter, $"blocks.{Layer}.attn", Layer, Head, Impl.Hooks(Layer, Head));
+        public SplicedProxy Splice() => new(Proxy, Parameter, HookSites.Attn(Layer), Layer, Head, Impl.Hooks());
     }
 
     void RunOne(string run, int seed, List<(int Layer, int Head)> heads, Dictionary<string, IReadOnlyList<int?>> sweeps,
@@ -98,7 +99,7 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
         using var _m = model;
         var runLabel = PathLabel(run);
         var sd = model.ToTransformerLensStateDict();
-        HeadWeights Weights(int l, int h) => new(sd[$"blocks.{l}.attn.W_Q"][h], sd[$"blocks.{l}.attn.b_Q"][h], sd[$"blocks.{l}.attn.W_K"][h], sd[$"blocks.{l}.attn.b_K"][h]);
+        HeadWeights Weights(int l, int h) => HeadWeights.From(sd, new AttentionHead(l, h));
         double steps = 2 + evalSplits.Count, done = 0;
         void Report(string what) => Progress?.Invoke($"seed {seed}: {what}", done++ / steps);
 
@@ -120,7 +121,7 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
         var fitted = new List<Fitted>();
         try
         {
-            foreach (var (proxy, sweep) in sweeps.Where(kv => !ProxyCatalog.IsOracle(kv.Key)))
+            foreach (var (proxy, sweep) in sweeps.Where(kv => !ProxyCatalog.Parse(kv.Key).FitOnEvalSplit))
                 foreach (var p in sweep)
                     foreach (var (l, h) in heads)
                         fitted.Add(Fit(proxy, p, l, h, fitCapture, Weights(l, h), seed));
@@ -134,10 +135,10 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
                 ActivationCapture? splitCapture = null;
                 try
                 {
-                    if (sweeps.Keys.Any(ProxyCatalog.IsOracle))
+                    if (sweeps.Keys.Any(k => ProxyCatalog.Parse(k).FitOnEvalSplit))
                     {
                         splitCapture = ActivationCapture.Run(model, seqs.Take(config.FitN).ToList(), config.BatchSize);
-                        foreach (var (proxy, sweep) in sweeps.Where(kv => ProxyCatalog.IsOracle(kv.Key)))
+                        foreach (var (proxy, sweep) in sweeps.Where(kv => ProxyCatalog.Parse(kv.Key).FitOnEvalSplit))
                             foreach (var p in sweep)
                                 foreach (var (l, h) in heads)
                                     oracles.Add(Fit(proxy, p, l, h, splitCapture, Weights(l, h), seed));
@@ -177,9 +178,10 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
 
     Fitted Fit(string proxy, int? p, int layer, int head, ActivationCapture capture, HeadWeights w, int seed)
     {
-        ProxyCatalog.CheckParameter(proxy, p, (int)w.W_Q.shape[1], capture.Count);
-        var impl = ProxyCatalog.Create(proxy, p, StableHash.Of(config.ProxySeed, seed, layer, head));
-        impl.Fit(ProxyCatalog.NeedsData(proxy) ? capture.Head(layer, head) : null, w);
+        var d = ProxyCatalog.Parse(proxy).Descriptor;
+        d.CheckParameter(p, (int)w.W_Q.shape[1], capture.Count, proxy);
+        var impl = d.Create(p, StableHash.Of(config.ProxySeed, seed, layer, head));
+        impl.Fit(d.NeedsData ? capture.Head(layer, head) : null, w, new AttentionHead(layer, head));
         return new Fitted(proxy, p, layer, head, impl);
     }
 
@@ -198,7 +200,7 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
         var (input, _) = Batches.Make([example]);
         foreach (var (l, h) in heads)
         {
-            string site = $"blocks.{l}.attn.hook_pattern";
+            string site = HookSites.Pattern(l);
             float[][] Pattern(Hooks? hooks)
             {
                 using var cache = new ActivationCache(n => n == site);
@@ -206,8 +208,8 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
                 var p = cache[site][0, h];
                 return Enumerable.Range(0, (int)p.shape[0]).Select(i => p[i].data<float>().ToArray()).ToArray();
             }
-            var maps = proxies.Where(f => f.Layer == l && f.Head == h).Select(f => new ProxyPattern(f.Proxy, f.Parameter, Pattern(f.Impl.Hooks(l, h)))).ToList();
-            results.Examples.Add(new ExampleMaps(seed, split, tokens, $"blocks.{l}.attn", h, Pattern(null), maps));
+            var maps = proxies.Where(f => f.Layer == l && f.Head == h).Select(f => new ProxyPattern(f.Proxy, f.Parameter, Pattern(f.Impl.Hooks()))).ToList();
+            results.Examples.Add(new ExampleMaps(seed, split, tokens, HookSites.Attn(l), h, Pattern(null), maps));
         }
     }
 
@@ -237,7 +239,7 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
                 }
                 Add(fit, fitDepth, config.FitSplit);
                 if (deep is not null) Add(deep, deepDepth, deepName!);
-                results.PcaPoints.Add(new PcaPoints(seed, $"blocks.{l}.attn", h, kind, proj.ExplainedVariance, points));
+                results.PcaPoints.Add(new PcaPoints(seed, HookSites.Attn(l), h, kind, proj.ExplainedVariance, points));
             }
     }
 

@@ -9,7 +9,7 @@ namespace Mirage.Faithfulness;
 /// </summary>
 public sealed record SplicedProxy(string Proxy, int? Parameter, string Site, int? Layer, int? Head, Hooks Hooks)
 {
-    public string PatternSite => $"blocks.{Layer}.attn.hook_pattern";
+    public string PatternSite => HookSites.Pattern(Layer ?? -1);
 
     public string Label => Parameter is int p ? $"{Proxy}({p}) @ {Site}.h{Head}" : $"{Proxy} @ {Site}.h{Head}";
 }

@@ -1,22 +1,37 @@
 namespace Mirage.Model;
 
 /// <summary>
-/// The names of every hook site, as TransformerLens names them, and which axis of each holds the heads.
+/// The names of every hook site, as TransformerLens names them, and which axis of each holds the heads. The only
+/// place that spells a site name: everything else asks for <see cref="Q"/>, <see cref="Pattern"/>, ...
 /// </summary>
 public static class HookSites
 {
+    public static string Block(int layer) => $"blocks.{layer}";
+    /// <summary>An attention block, <c>blocks.{layer}.attn</c>: where a head proxy acts (the <c>site</c> of results).</summary>
+    public static string Attn(int layer) => $"{Block(layer)}.attn";
+    public static string Mlp(int layer) => $"{Block(layer)}.mlp";
+    public static string Q(int layer) => $"{Attn(layer)}.hook_q";
+    public static string K(int layer) => $"{Attn(layer)}.hook_k";
+    public static string V(int layer) => $"{Attn(layer)}.hook_v";
+    public static string Scores(int layer) => $"{Attn(layer)}.hook_attn_scores";
+    public static string Pattern(int layer) => $"{Attn(layer)}.hook_pattern";
+    public static string Z(int layer) => $"{Attn(layer)}.hook_z";
+
+    /// <summary>The layer of an attention block's name (<c>blocks.1.attn</c> → 1), or null if it is not one of <paramref name="layers"/>.</summary>
+    public static int? AttnLayer(string site, int layers) =>
+        Enumerable.Range(0, layers).Cast<int?>().FirstOrDefault(l => Attn(l!.Value) == site);
+
     public static IReadOnlyList<string> All(ModelConfig cfg)
     {
         var names = new List<string> { "hook_embed", "hook_pos_embed" };
         for (int l = 0; l < cfg.Layers; l++)
         {
-            string b = $"blocks.{l}";
+            string b = Block(l);
             names.AddRange([
                 $"{b}.hook_resid_pre", $"{b}.ln1.hook_normalized",
-                $"{b}.attn.hook_q", $"{b}.attn.hook_k", $"{b}.attn.hook_v",
-                $"{b}.attn.hook_attn_scores", $"{b}.attn.hook_pattern", $"{b}.attn.hook_z",
+                Q(l), K(l), V(l), Scores(l), Pattern(l), Z(l),
                 $"{b}.hook_attn_out", $"{b}.hook_resid_mid", $"{b}.ln2.hook_normalized",
-                $"{b}.mlp.hook_pre", $"{b}.mlp.hook_post", $"{b}.hook_mlp_out", $"{b}.hook_resid_post",
+                $"{Mlp(l)}.hook_pre", $"{Mlp(l)}.hook_post", $"{b}.hook_mlp_out", $"{b}.hook_resid_post",
             ]);
         }
         names.Add("ln_final.hook_normalized");

@@ -18,7 +18,6 @@ public sealed class HookedTransformer : Module<Tensor, Tensor>
     internal readonly ModuleList<TransformerBlock> blocks;
     internal readonly LayerNorm ln_final;
     internal readonly Linear unembed;
-    readonly Tensor _mask;
     readonly HashSet<string> _sites;
 
     public ModelConfig Config { get; }
@@ -31,8 +30,6 @@ public sealed class HookedTransformer : Module<Tensor, Tensor>
         blocks = new ModuleList<TransformerBlock>(Enumerable.Range(0, cfg.Layers).Select(l => new TransformerBlock(cfg, l)).ToArray());
         ln_final = LayerNorm(cfg.DModel);
         unembed = Linear(cfg.DModel, cfg.VocabSize);
-        _mask = torch.ones(cfg.ContextLength, cfg.ContextLength, ScalarType.Bool).triu(1);
-        register_buffer("causal_mask", _mask, persistent: false);
         _sites = new HashSet<string>(HookSites.All(cfg), StringComparer.Ordinal);
         RegisterComponents();
         InitWeights();
@@ -74,7 +71,7 @@ public sealed class HookedTransformer : Module<Tensor, Tensor>
         var pos = pos_embed[..(int)t];
         if (h is not null) { tok = h.At("hook_embed", tok); pos = h.At("hook_pos_embed", pos); }
         var x = tok + pos;
-        foreach (var block in blocks) x = block.Forward(x, _mask, h);
+        foreach (var block in blocks) x = block.Forward(x, h);
         x = ln_final.forward(x);
         if (h is not null) x = h.At("ln_final.hook_normalized", x);
         return unembed.forward(x);

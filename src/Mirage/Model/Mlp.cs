@@ -15,7 +15,7 @@ public sealed class Mlp : Module<Tensor, Tensor>
     {
         fc_in = Linear(cfg.DModel, cfg.DMlp);
         fc_out = Linear(cfg.DMlp, cfg.DModel);
-        _prefix = $"blocks.{layer}.mlp";
+        _prefix = HookSites.Mlp(layer);
         RegisterComponents();
     }
 

@@ -13,27 +13,28 @@ public sealed class TransformerBlock : Module<Tensor, Tensor>
     internal readonly Mlp mlp;
     readonly string _p;
 
+
     public TransformerBlock(ModelConfig cfg, int layer) : base($"block{layer}")
     {
         ln1 = LayerNorm(cfg.DModel);
         attn = new Attention(cfg, layer);
         ln2 = LayerNorm(cfg.DModel);
         mlp = new Mlp(cfg, layer);
-        _p = $"blocks.{layer}";
+        _p = HookSites.Block(layer);
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => throw new NotSupportedException("call Forward(x, mask, hooks)");
+    public override Tensor forward(Tensor x) => Forward(x, null);
 
-    internal Tensor Forward(Tensor x, Tensor mask, HookContext? h)
+    internal Tensor Forward(Tensor x, HookContext? h)
     {
         if (h is null)
         {
-            x = x + attn.Forward(ln1.forward(x), mask, null);
+            x = x + attn.Forward(ln1.forward(x), null);
             return x + mlp.Forward(ln2.forward(x), null);
         }
         x = h.At($"{_p}.hook_resid_pre", x);
-        var a = attn.Forward(h.At($"{_p}.ln1.hook_normalized", ln1.forward(x)), mask, h);
+        var a = attn.Forward(h.At($"{_p}.ln1.hook_normalized", ln1.forward(x)), h);
         x = h.At($"{_p}.hook_resid_mid", x + h.At($"{_p}.hook_attn_out", a));
         var m = mlp.Forward(h.At($"{_p}.ln2.hook_normalized", ln2.forward(x)), h);
         return h.At($"{_p}.hook_resid_post", x + h.At($"{_p}.hook_mlp_out", m));

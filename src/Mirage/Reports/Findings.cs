@@ -33,7 +33,7 @@ public static class Findings
     static string? SweepFinding(ResultsSet r, StudyStatistics st, string proxy, string site, int? head)
     {
         var ps = r.Parameters(proxy, site, head);
-        string? sym = ProxyCatalog.ParameterSymbol(proxy);
+        string? sym = ProxyCatalog.SymbolOf(proxy);
         var iid = ps.Select(p => (P: p, V: st.Find(StudyStatistics.Agreement, proxy, p, site, head, st.Reference)?.Estimate)).Where(x => x.V is not null).ToList();
         if (iid.Count == 0) return null;
         string name = Label(proxy, null, site, head);
@@ -131,5 +131,5 @@ public static class Findings
     }
 
     public static string Label(string proxy, int? p, string site, int? head) =>
-        (p is int v ? $"{proxy} {ProxyCatalog.ParameterSymbol(proxy) ?? "p"}={v}" : proxy) + (site == "" ? "" : $" at {site}") + (head is int h ? $" head {h}" : "");
+        (p is int v ? $"{proxy} {ProxyCatalog.SymbolOf(proxy) ?? "p"}={v}" : proxy) + (site == "" ? "" : $" at {site}") + (head is int h ? $" head {h}" : "");
 }

@@ -79,7 +79,7 @@ public static class Plots
         plt.Axes.Bottom.SetTicks(xs, ps.Select(p => p.ToString()).ToArray());
         string what = metric == SplitFaithfulness.Agreement ? "agreement with the model" : "attention JSD (bits)";
         plt.Title($"{proxy} at {site} head {head}: {what}");
-        plt.XLabel(Simplify.ProxyCatalog.ParameterNoun(proxy)); plt.YLabel(what);
+        plt.XLabel(Simplify.ProxyCatalog.NounOf(proxy)); plt.YLabel(what);
         if (metric == SplitFaithfulness.Agreement) plt.Axes.SetLimitsY(0, 1.02);
         plt.ShowLegend(metric == SplitFaithfulness.Agreement ? Alignment.LowerRight : Alignment.UpperRight);
         return Save(plt, dir, $"sweep_{Slug(proxy, site, head)}_{metric}.png");

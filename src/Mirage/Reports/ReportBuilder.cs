@@ -52,12 +52,12 @@ public static class ReportBuilder
         var figs = new List<(string, string)>();
         foreach (var (proxy, site, head) in r.Targets())
         {
-            var rows = new List<string[]> { new[] { Simplify.ProxyCatalog.HasParameter(proxy) ? Simplify.ProxyCatalog.ParameterNoun(proxy) : "parameter" }.Concat(r.Splits).ToArray() };
+            var rows = new List<string[]> { new[] { Simplify.ProxyCatalog.NounOf(proxy) }.Concat(r.Splits).ToArray() };
             foreach (var p in r.Parameters(proxy, site, head))
                 rows.Add(new[] { p?.ToString() ?? "–" }.Concat(r.Splits.Select(s => Cell(r, proxy, p, site, head, s))).ToArray());
             tables.Add(($"{proxy} at {site} head {head}: agreement with the model [95 % interval, seeds and sequences resampled]; ▼ gap = iid − split (bold when significant at a false discovery rate of {r.Statistics.Fdr:P0})", rows));
             foreach (var metric in new[] { SplitFaithfulness.Agreement, SplitFaithfulness.AttentionJsd })
-                if (Plots.Sweep(r, dir, proxy, site, head, metric) is string f) figs.Add((f, $"{proxy} at {site} head {head}: {metric.Replace('_', ' ')} vs {Simplify.ProxyCatalog.ParameterNoun(proxy)}, one line per split, band = 95 % interval"));
+                if (Plots.Sweep(r, dir, proxy, site, head, metric) is string f) figs.Add((f, $"{proxy} at {site} head {head}: {metric.Replace('_', ' ')} vs {Simplify.ProxyCatalog.NounOf(proxy)}, one line per split, band = 95 % interval"));
         }
         list.Add(new Section("Faithfulness of each proxy", $"Each proxy is fitted on {r.Manifest.FitN} {r.Manifest.FitSplit} sequences and spliced into the model at one head; agreement is the fraction of scored positions where the proxy's prediction equals the model's. Means over {r.Seeds} seed(s).", tables, figs));
 

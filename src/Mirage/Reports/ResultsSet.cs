@@ -85,7 +85,7 @@ public sealed class ResultsSet
 
     /// <summary>Every (proxy, site, head) measured, in a stable order.</summary>
     public List<(string Proxy, string Site, int? Head)> Targets() =>
-        Rows.Select(r => (r.Proxy, r.Site, r.Head)).Distinct().OrderBy(t => Array.IndexOf(Simplify.ProxyCatalog.Names, t.Proxy)).ThenBy(t => t.Site).ThenBy(t => t.Head).ToList();
+        Rows.Select(r => (r.Proxy, r.Site, r.Head)).Distinct().OrderBy(t => Simplify.ProxyCatalog.Order(t.Proxy)).ThenBy(t => t.Site).ThenBy(t => t.Head).ToList();
 
     public List<int?> Parameters(string proxy, string site, int? head) =>
         Rows.Where(r => r.Proxy == proxy && r.Site == site && r.Head == head).Select(r => r.Parameter).Distinct().OrderBy(p => p ?? 0).ToList();

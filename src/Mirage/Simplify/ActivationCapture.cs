@@ -41,7 +41,7 @@ public sealed class ActivationCapture : IDisposable
             model.Run(input, cache: cache);
             for (int l = 0; l < layers; l++)
             {
-                var q = cache[$"blocks.{l}.attn.hook_q"]; var k = cache[$"blocks.{l}.attn.hook_k"];
+                var q = cache[HookSites.Q(l)]; var k = cache[HookSites.K(l)];
                 qs[l].Add(q.reshape(-1, q.shape[2], q.shape[3]).index_select(0, rows).DetachFromDisposeScope());
                 ks[l].Add(k.reshape(-1, k.shape[2], k.shape[3]).index_select(0, rows).DetachFromDisposeScope());
             }

@@ -10,6 +10,3 @@ public sealed record HeadActivations(Tensor Queries, Tensor Keys)
 {
     public long Count => Queries.shape[0];
 }
-
-/// <summary>One head's attention weights in TransformerLens layout, for data-independent proxies.</summary>
-public sealed record HeadWeights(Tensor W_Q, Tensor b_Q, Tensor W_K, Tensor b_K);

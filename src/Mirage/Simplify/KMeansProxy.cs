@@ -11,14 +11,17 @@ namespace Mirage.Simplify;
 /// </summary>
 public sealed class KMeansProxy(int clusters, int seed = 0, int restarts = 3, int maxIterations = 100) : Proxy
 {
+    public static readonly ProxyDescriptor Definition = new("kmeans", "the nearest of c centroids (k-means++ seeded, restarts; queries and keys clustered separately)",
+        ProxyParameter.Clusters, NeedsData: true, (c, seed) => new KMeansProxy(c!.Value, seed));
+
     Tensor? _cq, _ck;
 
-    public override string Name => "kmeans";
+    public override ProxyDescriptor Descriptor => Definition;
     public override int? Parameter => clusters;
 
-    public override void Fit(HeadActivations? data, HeadWeights weights)
+    protected override void FitCore(HeadActivations? data, HeadWeights weights)
     {
-        if (data is null) throw new ArgumentException("kmeans needs captured activations");
+        data = data!;
         if (clusters > data.Count) throw new UserError($"kmeans: {clusters} clusters but the fit set has only {data.Count} points; use fewer clusters or a larger --fit-n");
         _cq?.Dispose(); _ck?.Dispose();
         _cq = KMeans.Fit(data.Queries, clusters, seed, restarts, maxIterations);
@@ -27,10 +30,10 @@ public sealed class KMeansProxy(int clusters, int seed = 0, int restarts = 3, in
 
     public Tensor QueryCentroids => _cq ?? throw new InvalidOperationException("fit the proxy first");
 
-    public override Hooks Hooks(int layer, int head)
+    protected override Hooks MakeHooks(AttentionHead h)
     {
-        var (cq, ck) = (_cq ?? throw new InvalidOperationException("fit the proxy first"), _ck!);
-        return new Hooks().Add(Q(layer), head, q => KMeans.Nearest(q, cq)).Add(K(layer), head, k => KMeans.Nearest(k, ck));
+        var (cq, ck) = (_cq!, _ck!);
+        return new Hooks().Add(HookSites.Q(h.Layer), h.Head, q => KMeans.Nearest(q, cq)).Add(HookSites.K(h.Layer), h.Head, k => KMeans.Nearest(k, ck));
     }
 
     public override void Dispose() { _cq?.Dispose(); _ck?.Dispose(); }

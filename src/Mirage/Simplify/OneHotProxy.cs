@@ -10,9 +10,12 @@ namespace Mirage.Simplify;
 /// </summary>
 public sealed class OneHotProxy : Proxy
 {
-    public override string Name => "onehot";
-    public override void Fit(HeadActivations? data, HeadWeights weights) { }
-    public override Hooks Hooks(int layer, int head) => new Hooks().Add(Pattern(layer), head, OneHot);
+    public static readonly ProxyDescriptor Definition = new("onehot", "hard attention on the highest-scoring key (ties: the most recent)",
+        ProxyParameter.None, NeedsData: false, (_, _) => new OneHotProxy());
+
+    public override ProxyDescriptor Descriptor => Definition;
+    protected override void FitCore(HeadActivations? data, HeadWeights weights) { }
+    protected override Hooks MakeHooks(AttentionHead h) => new Hooks().Add(HookSites.Pattern(h.Layer), h.Head, OneHot);
 
     /// <summary>[..., q, k] pattern → one-hot rows on the last maximal key.</summary>
     public static Tensor OneHot(Tensor pattern)

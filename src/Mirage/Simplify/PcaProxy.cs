@@ -10,24 +10,23 @@ namespace Mirage.Simplify;
 /// </summary>
 public sealed class PcaProxy(int rank) : Proxy
 {
+    public static readonly ProxyDescriptor Definition = new("pca", "fit-set mean + projection on the top-r principal directions (queries and keys each their own)",
+        ProxyParameter.Rank, NeedsData: true, (r, _) => new PcaProxy(r!.Value));
+
     Projection? _q, _k;
 
-    public override string Name => "pca";
+    public override ProxyDescriptor Descriptor => Definition;
     public override int? Parameter => rank;
 
-    public override void Fit(HeadActivations? data, HeadWeights weights)
+    protected override void FitCore(HeadActivations? data, HeadWeights weights)
     {
-        if (data is null) throw new ArgumentException("pca needs captured activations");
         _q?.Dispose(); _k?.Dispose();
-        _q = Projection.Fit(data.Queries, rank);
+        _q = Projection.Fit(data!.Queries, rank);
         _k = Projection.Fit(data.Keys, rank);
     }
 
-    public override Hooks Hooks(int layer, int head)
-    {
-        var (q, k) = (_q ?? throw new InvalidOperationException("fit the proxy first"), _k!);
-        return new Hooks().Add(Q(layer), head, q.Apply).Add(K(layer), head, k.Apply);
-    }
+    protected override Hooks MakeHooks(AttentionHead h) =>
+        new Hooks().Add(HookSites.Q(h.Layer), h.Head, _q!.Apply).Add(HookSites.K(h.Layer), h.Head, _k!.Apply);
 
     public override void Dispose() { _q?.Dispose(); _k?.Dispose(); }
 

@@ -5,26 +5,39 @@ namespace Mirage.Simplify;
 
 /// <summary>
 /// A simplified stand-in for one attention head, like a scikit-learn estimator: <see cref="Fit"/> learns from
-/// captured activations (or the weights), <see cref="Hooks"/> gives the hook functions that splice it into the
-/// forward pass at <c>blocks.{layer}.attn</c>, head <c>head</c>. Fitted tensors belong to the proxy: dispose it.
+/// captured activations (or the weights) of one head, which it then belongs to; <see cref="Hooks"/> gives the hook
+/// functions that splice it into the forward pass at that head. Fitted tensors belong to the proxy: dispose it.
+/// A new proxy is one file (a subclass with its <see cref="ProxyDescriptor"/>) and one line in <see cref="ProxyCatalog.All"/>.
 /// </summary>
 public abstract class Proxy : IDisposable
 {
-    /// <summary>The proxy's name as used on the command line and in results (pca, kmeans, ...).</summary>
-    public abstract string Name { get; }
+    AttentionHead? _head;
+
+    /// <summary>The proxy's descriptor (name, parameter kind, ...).</summary>
+    public abstract ProxyDescriptor Descriptor { get; }
+
+    public string Name => Descriptor.Name;
 
     /// <summary>Rank or cluster count; null for proxies without one.</summary>
     public virtual int? Parameter => null;
 
-    /// <summary>Learns from the fit set (data proxies) or the weights (weight-svd). Proxies that need nothing ignore both.</summary>
-    public abstract void Fit(HeadActivations? data, HeadWeights weights);
+    /// <summary>The head this proxy was fitted on; only there can it be spliced.</summary>
+    public AttentionHead Head => _head ?? throw new InvalidOperationException($"{Name}: fit the proxy first");
 
-    /// <summary>The hook functions for head <paramref name="head"/> of block <paramref name="layer"/>.</summary>
-    public abstract Hooks Hooks(int layer, int head);
+    /// <summary>Learns from one head's fit-set activations (data proxies) or its weights (weight-svd).</summary>
+    public void Fit(HeadActivations? data, HeadWeights weights, AttentionHead head)
+    {
+        if (Descriptor.NeedsData && data is null) throw new ArgumentException($"{Name} needs captured activations");
+        FitCore(data, weights);
+        _head = head;
+    }
 
-    protected static string Q(int layer) => $"blocks.{layer}.attn.hook_q";
-    protected static string K(int layer) => $"blocks.{layer}.attn.hook_k";
-    protected static string Pattern(int layer) => $"blocks.{layer}.attn.hook_pattern";
+    protected abstract void FitCore(HeadActivations? data, HeadWeights weights);
+
+    /// <summary>The hook functions that replace the fitted head's activations.</summary>
+    public Hooks Hooks() => MakeHooks(Head);
+
+    protected abstract Hooks MakeHooks(AttentionHead head);
 
     /// <summary>Keeps a fitted tensor alive beyond the caller's dispose scope.</summary>
     protected static Tensor Keep(Tensor t) => t.detach().clone().DetachFromDisposeScope();

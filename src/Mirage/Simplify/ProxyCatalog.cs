@@ -1,67 +1,59 @@
 namespace Mirage.Simplify;
 
+/// <summary>A proxy as requested: which one, and whether it is fitted on the split it is evaluated on (an oracle control).</summary>
+public sealed record ProxySpec(ProxyDescriptor Descriptor, bool FitOnEvalSplit = false)
+{
+    /// <summary>The name in results and on the command line: the proxy's, prefixed <c>oracle-</c> when fitted on the evaluation split.</summary>
+    public string Name => FitOnEvalSplit ? ProxyCatalog.OraclePrefix + Descriptor.Name : Descriptor.Name;
+}
+
 /// <summary>
-/// The proxies Mirage knows, their default sweeps, and the checks on a requested parameter (study.md, "Proxies").
-/// <c>oracle-*</c> proxies are fitted on the split they are evaluated on: a control separating "the proxy is too
-/// small" from "the distribution shifted".
+/// The proxies Mirage knows (docs/method.md, "Proxies"). Adding one: a new file with a <see cref="Proxy"/> subclass
+/// and its <see cref="ProxyDescriptor"/>, and one line in <see cref="All"/>. Data proxies can also be requested as
+/// <c>oracle-NAME</c>: fitted on the split they are evaluated on, a control separating "the proxy is too small" from
+/// "the distribution shifted".
 /// </summary>
 public static class ProxyCatalog
 {
-    public static readonly string[] Names = ["identity", "pca", "kmeans", "onehot", "weight-svd", "oracle-pca", "oracle-kmeans"];
+    public static readonly IReadOnlyList<ProxyDescriptor> All =
+    [
+        IdentityProxy.Definition,
+        PcaProxy.Definition,
+        KMeansProxy.Definition,
+        OneHotProxy.Definition,
+        WeightSvdProxy.Definition,
+    ];
 
-    public static void CheckName(string name)
+    public const string OraclePrefix = "oracle-";
+
+    /// <summary>Every name the command line accepts: the proxies, then the oracle variants of the data proxies.</summary>
+    public static IReadOnlyList<string> Names { get; } =
+        All.Select(d => d.Name).Concat(All.Where(d => d.NeedsData).Select(d => OraclePrefix + d.Name)).ToArray();
+
+    public static ProxySpec Parse(string name)
     {
-        if (!Names.Contains(name)) throw new UserError($"unknown proxy '{name}'; valid proxies: {string.Join(", ", Names)}");
+        bool oracle = name.StartsWith(OraclePrefix, StringComparison.Ordinal);
+        var baseName = oracle ? name[OraclePrefix.Length..] : name;
+        var d = All.FirstOrDefault(x => x.Name == baseName);
+        if (d is null || oracle && !d.NeedsData) throw new UserError($"unknown proxy '{name}'; valid proxies: {string.Join(", ", Names)}");
+        return new ProxySpec(d, oracle);
     }
 
-    public static bool IsOracle(string name) => name.StartsWith("oracle-");
+    public static void CheckName(string name) => Parse(name);
 
-    static string Base(string name) => IsOracle(name) ? name["oracle-".Length..] : name;
-
-    public static bool HasParameter(string name) => Base(name) is "pca" or "kmeans" or "weight-svd";
-
-    public static bool NeedsData(string name) => Base(name) is "pca" or "kmeans";
-
-    /// <summary>How text names the parameter: "r" (rank) or "c" (clusters); null for proxies without one.</summary>
-    public static string? ParameterSymbol(string name) => !HasParameter(name) ? null : Base(name) == "kmeans" ? "c" : "r";
-
-    /// <summary>The parameter as an axis or column name: "rank" or "clusters".</summary>
-    public static string ParameterNoun(string name) => Base(name) == "kmeans" ? "clusters" : "rank";
-
-    /// <summary>Powers of two up to d_head (ranks) or up to 64 (clusters, as in the study).</summary>
-    public static IReadOnlyList<int?> DefaultSweep(string name, int dHead) => Base(name) switch
+    /// <summary>The descriptor behind a name as it appears in results (oracle names included); null for a name this version does not know.</summary>
+    public static ProxyDescriptor? Describe(string name)
     {
-        "pca" or "weight-svd" => Powers(1, dHead),
-        "kmeans" => Powers(2, 64),
-        _ => [null],
-    };
-
-    static List<int?> Powers(int from, int to)
-    {
-        var l = new List<int?>();
-        for (int v = from; v <= to; v *= 2) l.Add(v);
-        if (l.Count == 0 || l[^1] != to && from == 1) l.Add(to);
-        return l;
+        bool oracle = name.StartsWith(OraclePrefix, StringComparison.Ordinal);
+        return All.FirstOrDefault(x => x.Name == (oracle ? name[OraclePrefix.Length..] : name));
     }
 
-    /// <summary>Checks a parameter against the model and fit set; a clear error names the flag and the range.</summary>
-    public static void CheckParameter(string name, int? p, int dHead, long fitPoints)
-    {
-        if (!HasParameter(name)) return;
-        if (p is not int v) throw new UserError($"--sweep: {name} needs a parameter (rank or cluster count)");
-        if (Base(name) is "pca" or "weight-svd" && (v < 1 || v > dHead))
-            throw new UserError($"--sweep {v}: {name} rank must be between 1 and d_head = {dHead}");
-        if (Base(name) == "kmeans" && (v < 1 || v > fitPoints))
-            throw new UserError($"--sweep {v}: kmeans cluster count must be between 1 and the fit set's {fitPoints} points");
-    }
+    /// <summary>"r", "c", or null: how text names a results proxy's parameter.</summary>
+    public static string? SymbolOf(string name) => Describe(name)?.Symbol;
 
-    public static Proxy Create(string name, int? parameter, int seed) => Base(name) switch
-    {
-        "identity" => new IdentityProxy(),
-        "pca" => new PcaProxy(parameter!.Value),
-        "kmeans" => new KMeansProxy(parameter!.Value, seed),
-        "onehot" => new OneHotProxy(),
-        "weight-svd" => new WeightSvdProxy(parameter!.Value),
-        _ => throw new UserError($"unknown proxy '{name}'; valid proxies: {string.Join(", ", Names)}"),
-    };
+    /// <summary>"rank", "clusters" or "parameter": a results proxy's parameter as a column or axis name.</summary>
+    public static string NounOf(string name) => Describe(name)?.Noun ?? "parameter";
+
+    /// <summary>Order of proxies in reports: catalogue order, the oracle variants after the proxies, unknown names last.</summary>
+    public static int Order(string name) => Names.ToList().IndexOf(name) is var i and >= 0 ? i : int.MaxValue;
 }

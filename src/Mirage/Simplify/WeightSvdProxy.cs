@@ -13,14 +13,17 @@ namespace Mirage.Simplify;
 /// </summary>
 public sealed class WeightSvdProxy(int rank) : Proxy
 {
+    public static readonly ProxyDescriptor Definition = new("weight-svd", "rank-r SVD truncation of the head's bias-augmented W_Q W_Kᵀ (no data)",
+        ProxyParameter.Rank, NeedsData: false, (r, _) => new WeightSvdProxy(r!.Value));
+
     Tensor? _m;
 
-    public override string Name => "weight-svd";
+    public override ProxyDescriptor Descriptor => Definition;
     public override int? Parameter => rank;
 
     public Tensor M => _m ?? throw new InvalidOperationException("fit the proxy first");
 
-    public override void Fit(HeadActivations? data, HeadWeights w)
+    protected override void FitCore(HeadActivations? data, HeadWeights w)
     {
         _m?.Dispose();
         using var scope = torch.NewDisposeScope();
@@ -34,10 +37,10 @@ public sealed class WeightSvdProxy(int rank) : Proxy
         _m = Keep(m.to_type(w.W_Q.dtype));
     }
 
-    public override Hooks Hooks(int layer, int head)
+    protected override Hooks MakeHooks(AttentionHead h)
     {
         var m = M;
-        return new Hooks().Add(Q(layer), head, q => q.matmul(m));
+        return new Hooks().Add(HookSites.Q(h.Layer), h.Head, q => q.matmul(m));
     }
 
     public override void Dispose() => _m?.Dispose();

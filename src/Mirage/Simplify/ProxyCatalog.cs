@@ -1,7 +1,7 @@
 namespace Mirage.Simplify;
 
 /// <summary>
-/// The proxies Mirage knows, their default sweeps, and the checks on a requested parameter (study.md, "Proxies").
+/// The proxies Mirage knows, their default sweeps, and the checks on a requested parameter (docs/method.md §4, "Proxies").
 /// <c>oracle-*</c> proxies are fitted on the split they are evaluated on: a control separating "the proxy is too
 /// small" from "the distribution shifted".
 /// </summary>

@@ -28,7 +28,7 @@ public static class BenchCommand
     {
         var steps = new Option<int>("--steps") { Description = "Timed steps per measurement", DefaultValueFactory = _ => 50 };
         var heads = new Option<string>("--heads") { Description = "Head counts to measure (comma-separated)", DefaultValueFactory = _ => "1,4" };
-        var reference = new Option<string?>("--reference") { Description = "Path of torch_reference.py (default: ../shared/bench/torch_reference.py from the repository root)" };
+        var reference = new Option<string?>("--reference") { Description = "Path of the PyTorch reference script (default: bench/torch_reference.py in the repository)" };
         var noTorch = new Option<bool>("--no-pytorch") { Description = "Skip the PyTorch comparison" };
         var shim = new Option<bool>("--mkl-shim-compare") { Description = "Also measure in a child process with the MKL shim off (MIRAGE_MKL_SHIM=0)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON line per measurement (used by the shim comparison)" };
@@ -72,7 +72,7 @@ public static class BenchCommand
 
     static void CompareTorch(CliContext ctx, List<TrainBenchResult> mirage, string? reference, int steps)
     {
-        reference ??= Path.Combine(RepoRoot(), "..", "shared", "bench", "torch_reference.py");
+        reference ??= Path.Combine(RepoRoot(), "bench", "torch_reference.py");
         if (!File.Exists(reference)) { ctx.Stdout.WriteLine($"PyTorch comparison skipped: {reference} not found (pass --reference PATH)"); return; }
         var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
         if (!Runs(python, "-c", "import torch") && !InstallTorch(ctx, python)) return;

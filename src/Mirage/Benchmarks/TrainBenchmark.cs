@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 
 namespace Mirage.Benchmarks;
 
-/// <summary>Settings of <c>mirage bench train</c>; the same names as ../shared/bench/torch_reference.py's flags.</summary>
+/// <summary>Settings of <c>mirage bench train</c>; the same names as the flags of bench/torch_reference.py, the PyTorch reference.</summary>
 public sealed record TrainBenchConfig(int Layers = 2, int Heads = 1, int DModel = 128, int DMlp = 512, int Vocab = 43, int SeqLen = 64,
     int Batch = 128, int Steps = 50, int Warmup = 5, int Seed = 0);
 

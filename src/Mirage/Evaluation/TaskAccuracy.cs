@@ -20,7 +20,7 @@ public sealed record SplitAccuracy(string Split, int Sequences, int Scored, int 
 }
 
 /// <summary>
-/// The task metric (study.md, "Dyck accuracy"): at every scored position, the argmax over the task's candidate
+/// The task metric (docs/method.md §1.2 for Dyck, §1.3 for code): at every scored position, the argmax over the task's candidate
 /// tokens must equal the target. Optional hooks evaluate a model with a proxy spliced in.
 /// </summary>
 public static class TaskAccuracy

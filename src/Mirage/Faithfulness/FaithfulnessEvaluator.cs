@@ -8,7 +8,7 @@ namespace Mirage.Faithfulness;
 
 /// <summary>
 /// Runs the model and each spliced proxy on the same batches of a split and compares them at the task's scored
-/// positions (study.md, "Faithfulness metrics"). The model runs once per batch; each proxy once per batch.
+/// positions (docs/method.md §5, "Faithfulness metrics"). The model runs once per batch; each proxy once per batch.
 /// </summary>
 public static class FaithfulnessEvaluator
 {

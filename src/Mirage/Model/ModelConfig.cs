@@ -1,7 +1,7 @@
 namespace Mirage.Model;
 
 /// <summary>
-/// Shape of a decoder-only Transformer (defaults from study.md: 2 layers, 1 head, d_model 128, d_mlp 512).
+/// Shape of a decoder-only Transformer (defaults: the Dyck model of docs/method.md §2, 2 layers, 1 head, d_model 128, d_mlp 512).
 /// <see cref="DHead"/> 0 means d_model / heads. <see cref="ContextLength"/> is the longest input (positions embedded).
 /// </summary>
 public sealed record ModelConfig

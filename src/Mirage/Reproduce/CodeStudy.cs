@@ -7,7 +7,7 @@ namespace Mirage.Reproduce;
 
 /// <summary>
 /// The settings of each stage of <c>mirage reproduce code</c>. <c>quick</c> is a smoke test on whatever corpus is
-/// given (CI uses a tiny one made in the test); <c>default</c> is study.md's code model (2 layers, 4 heads, d_model 256,
+/// given (CI uses a tiny one made in the test); <c>default</c> is the code model of docs/method.md §2 (2 layers, 4 heads, d_model 256,
 /// context 256) on the Python standard library with Java as the language shift, sized to finish in 30 minutes on
 /// 2 cores — which bounds training to a few thousand steps, far from convergence, and the sweeps to four points.
 /// </summary>

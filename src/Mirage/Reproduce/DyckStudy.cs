@@ -8,7 +8,7 @@ namespace Mirage.Reproduce;
 /// <summary>
 /// The settings of each stage of <c>mirage reproduce dyck</c> at one scale. <c>quick</c> is a smoke test (tiny
 /// model and data, minutes); <c>default</c> fits the README's 20-minute budget on 2 cores and still shows the study's
-/// findings; <c>paper</c> is the full-size study (Murty's 200,000 strings, 2,000 per split, training to 97 %).
+/// findings; <c>paper</c> is the full-size study (Murty's 200,000 strings, 2,000 per split, training to 98 %).
 /// </summary>
 public sealed record DyckStudy(string Scale, DyckConfig Data, ModelConfig Model, TrainConfig Training, SimplifyConfig Simplify) : IStudy
 {

@@ -8,7 +8,7 @@ public sealed record ProxySpec(ProxyDescriptor Descriptor, bool FitOnEvalSplit =
 }
 
 /// <summary>
-/// The proxies Mirage knows (docs/method.md, "Proxies"). Adding one: a new file with a <see cref="Proxy"/> subclass
+/// The proxies Mirage knows (docs/method.md §4, "Proxies"). Adding one: a new file with a <see cref="Proxy"/> subclass
 /// and its <see cref="ProxyDescriptor"/>, and one line in <see cref="All"/>. Data proxies can also be requested as
 /// <c>oracle-NAME</c>: fitted on the split they are evaluated on, a control separating "the proxy is too small" from
 /// "the distribution shifted".

@@ -29,7 +29,7 @@ public interface ISequenceTask
     IReadOnlyList<string> Categories { get; }
 
     /// <summary>
-    /// The model shape study.md gives this task (Dyck: 2 layers, 1 head, d_model 128; code: d_model 256, 4 heads,
+    /// The task's default model shape (docs/method.md §2; Dyck: 2 layers, 1 head, d_model 128; code: d_model 256, 4 heads,
     /// context 256). <c>mirage train</c> starts from it; a config file and flags override it.
     /// </summary>
     ModelConfig DefaultModel { get; }

@@ -1,7 +1,7 @@
 namespace Mirage.Training;
 
 /// <summary>
-/// How a model is trained (defaults from study.md: AdamW, lr 1e-3 with warm-up and cosine decay, batch 128; stop at
+/// How a model is trained (docs/method.md §3; defaults: AdamW, lr 1e-3 with warm-up and cosine decay, batch 128; stop at
 /// <see cref="TargetAccuracy"/> IID accuracy or at the <see cref="Steps"/> budget). Stored in every checkpoint; a
 /// resumed run must be given the same values.
 /// </summary>

@@ -1,7 +1,7 @@
 namespace Mirage.Tasks.Code;
 
 /// <summary>
-/// Every setting of the code-completion data (study.md, "Code completion"): character windows cut from a source
+/// Every setting of the code-completion data (docs/method.md §1.3, "Code completion"): character windows cut from a source
 /// corpus (default: the Python standard library), split by file into train / iid, plus the OOD splits deep_nesting
 /// (bracket depth above <see cref="MaxTrainDepth"/>) and java (a second language).
 /// </summary>

@@ -32,7 +32,7 @@ public sealed record CodeDefaults(Func<(string? Path, string Why)> Python, Func<
         return c with { Corpus = corpus, OodCorpus = ood };
     }
 
-    /// <summary>Debian's /usr/bin/python3 is preferred (its stdlib is the one study.md describes); else python3 on PATH.</summary>
+    /// <summary>Debian's /usr/bin/python3 is preferred (its stdlib is the default corpus of docs/method.md §1.3); else python3 on PATH.</summary>
     public static (string?, string) FindPythonStdlib()
     {
         var reasons = new List<string>();

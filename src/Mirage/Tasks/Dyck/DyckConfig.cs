@@ -1,7 +1,7 @@
 namespace Mirage.Tasks.Dyck;
 
 /// <summary>
-/// Every setting of the Dyck-(k, m) data (dyck.md). Defaults: Murty et al.'s k = 20, m = 10, 200,000 training strings,
+/// Every setting of the Dyck-(k, m) data (docs/method.md §1.2). Defaults: Murty et al.'s k = 20, m = 10, 200,000 training strings,
 /// 2,000 per evaluation split; our defaults where the papers leave room: length cap 128, unseen-depth bound m + 5.
 /// </summary>
 public sealed record DyckConfig

@@ -1,7 +1,7 @@
 namespace Mirage.Tasks.Dyck;
 
 /// <summary>
-/// Murty et al.'s probabilistic pushdown automaton for Dyck-(k, m) (dyck.md): with an empty stack, END or one of the
+/// Murty et al.'s probabilistic pushdown automaton for Dyck-(k, m) (docs/method.md §1.2): with an empty stack, END or one of the
 /// k openers (P(END) = 1/2); below the depth bound, close the top or open one of k (P(close) = 1/2); at the bound,
 /// close. END before <c>min_length</c> tokens is redrawn; samples longer than <c>max_length</c> are rejected whole.
 /// </summary>

@@ -3,7 +3,7 @@ using Mirage.Faithfulness;
 namespace Mirage.Tasks.Dyck;
 
 /// <summary>
-/// Builds the six splits of dyck.md from one config. Each split draws from its own RNG stream (seeded by the config
+/// Builds the six splits of docs/method.md §1.2 from one config. Each split draws from its own RNG stream (seeded by the config
 /// seed and the split name), so changing one split's size does not change the others.
 /// </summary>
 public static class DyckSplits

@@ -210,7 +210,7 @@ public class CodeDataTests : IDisposable
         var task = Assert.IsType<CodeTask>(td.Task);
         Assert.Equal(CodeSplits.Names, td.SplitNames);
         Assert.Equal(17, task.DefaultModel.ContextLength);
-        Assert.Equal(0, task.DefaultTraining.TargetAccuracy);
+        Assert.Equal(0, Mirage.Training.TrainingDefaults.For(task).TargetAccuracy);
         Assert.Empty(task.CandidateIds);
         Assert.Equal(td.MaxEncodedLength - 1, task.DefaultModel.ContextLength);
         Assert.Equal(m.Splits.Single(s => s.Name == "java").Unk, td.Splits["java"].Sum(ids => ids.Count(i => i == task.UnkId)));

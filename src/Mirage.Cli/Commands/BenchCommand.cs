@@ -57,11 +57,8 @@ public static class BenchCommand
 
     static void CompareShim(CliContext ctx, List<TrainBenchResult> withShim, int steps, string heads)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { typeof(BenchCommand).Assembly.Location, "bench", "train", "--json", "--no-pytorch", "--steps", steps.ToString(), "--heads", heads })
-            psi.ArgumentList.Add(a);
-        psi.Environment["MIRAGE_MKL_SHIM"] = "0";
-        var lines = RunMeasured(psi).Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var lines = ChildProcess.Run("dotnet", [typeof(BenchCommand).Assembly.Location, "bench", "train", "--json", "--no-pytorch", "--steps", steps.ToString(), "--heads", heads],
+            environment: new Dictionary<string, string?> { ["MIRAGE_MKL_SHIM"] = "0" }).Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var without = lines.Select(l => JsonSerializer.Deserialize<TrainBenchResult>(l, Json.Options)!).ToList();
         var t = new Table().Title("MKL shim (MKL's AVX-512 path on AMD): with / without").AddColumns("heads", "train with", "train without", "gain", "infer with", "infer without", "gain");
         foreach (var (a, b) in withShim.Zip(without))
@@ -82,13 +79,9 @@ public static class BenchCommand
         foreach (var m in mirage)
         {
             var c = m.Config;
-            var psi = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { reference, "--layers", c.Layers.ToString(), "--heads", c.Heads.ToString(), "--d-model", c.DModel.ToString(), "--d-mlp", c.DMlp.ToString(),
-                "--vocab", c.Vocab.ToString(), "--seq-len", c.SeqLen.ToString(), "--batch", c.Batch.ToString(), "--steps", steps.ToString(), "--threads", m.Threads.ToString() })
-                psi.ArgumentList.Add(a);
-            psi.Environment.Remove("OPENBLAS_CORETYPE");
-            psi.Environment.Remove("OPENBLAS_L2_SIZE");
-            var (exit, output, error, peakMb) = RunMeasured(psi);
+            var (exit, output, error, peakMb, _) = ChildProcess.Run(python, [reference, "--layers", c.Layers.ToString(), "--heads", c.Heads.ToString(), "--d-model", c.DModel.ToString(),
+                "--d-mlp", c.DMlp.ToString(), "--vocab", c.Vocab.ToString(), "--seq-len", c.SeqLen.ToString(), "--batch", c.Batch.ToString(), "--steps", steps.ToString(), "--threads", m.Threads.ToString()],
+                environment: new Dictionary<string, string?> { ["OPENBLAS_CORETYPE"] = null, ["OPENBLAS_L2_SIZE"] = null });
             var line = output.Split('\n').LastOrDefault(l => l.StartsWith('{'));
             if (exit != 0 || line is null) { ctx.Stdout.WriteLine($"PyTorch run failed: {error.Split('\n').FirstOrDefault()}"); return; }
             using var doc = JsonDocument.Parse(line);
@@ -118,30 +111,6 @@ public static class BenchCommand
         return false;
     }
 
-    /// <summary>
-    /// Runs a child to the end, reading both pipes as it goes (a chatty child, apt-get, would otherwise block on a full
-    /// pipe), and samples its peak RSS (VmHWM) meanwhile. The child's own getrusage peak is no good here: Linux carries
-    /// ru_maxrss over fork and exec, so a Python child of this process reports our peak, not its own.
-    /// </summary>
-    static (int Exit, string Output, string Error, double PeakMb) RunMeasured(ProcessStartInfo psi)
-    {
-        var output = new System.Text.StringBuilder();
-        var error = new System.Text.StringBuilder();
-        using var p = Process.Start(psi)!;
-        p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (error) error.AppendLine(e.Data); };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        long peak = 0;
-        while (!p.WaitForExit(100))
-        {
-            try { p.Refresh(); peak = Math.Max(peak, p.PeakWorkingSet64); }
-            catch (InvalidOperationException) { break; } // exited between the two calls
-        }
-        p.WaitForExit();
-        return (p.ExitCode, output.ToString(), error.ToString(), peak / (1024.0 * 1024));
-    }
-
     const string DebianBlas = "/usr/lib/x86_64-linux-gnu/libblas.so.3";
 
     /// <summary>
@@ -167,17 +136,8 @@ public static class BenchCommand
     static bool CanApt => File.Exists("/usr/bin/apt-get") && Environment.UserName == "root";
 
     /// <summary>True when the command exists and exits 0 (its output is read and dropped).</summary>
-    static bool Runs(string exe, params string[] args)
-    {
-        try
-        {
-            var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in args) psi.ArgumentList.Add(a);
-            psi.Environment["DEBIAN_FRONTEND"] = "noninteractive";
-            return RunMeasured(psi).Exit == 0;
-        }
-        catch (System.ComponentModel.Win32Exception) { return false; }
-    }
+    static bool Runs(string exe, params string[] args) =>
+        ChildProcess.Run(exe, args, environment: new Dictionary<string, string?> { ["DEBIAN_FRONTEND"] = "noninteractive" }).Ok;
 
     /// <summary>The repository root: the first parent of the binary holding Mirage.sln.</summary>
     internal static string RepoRoot()

@@ -101,7 +101,7 @@ public static class DataCommand
     {
         if (!Directory.Exists(dir) || !Directory.EnumerateFileSystemEntries(dir).Any()) return false;
         if (!File.Exists(Path.Combine(dir, manifestFile))) throw new UserError($"{dir}: exists and is not a Mirage data directory; choose another --out");
-        var diff = Training.ConfigDiff.Fields(existingConfig(), want, "config").FirstOrDefault();
+        var diff = ConfigDiff.Fields(existingConfig(), want, "config").FirstOrDefault();
         if (diff.Field is not null)
             throw new UserError($"{dir}: already holds a different dataset ({diff.Field} is {diff.Had}, asked for {diff.Want}); choose another --out or delete it");
         ctx.Stdout.WriteLine($"{dir}: already holds this dataset (same config and seed); nothing to do");

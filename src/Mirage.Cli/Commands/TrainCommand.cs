@@ -51,7 +51,7 @@ public static class TrainCommand
             var td = TaskDataLoader.Load(r.GetValue(data)!);
             // Task defaults first (the model size differs between Dyck and code), then the config file, then flags.
             var m0 = file.Model ?? td.Task.DefaultModel;
-            var t0 = file.Training ?? td.Task.DefaultTraining;
+            var t0 = file.Training ?? TrainingDefaults.For(td.Task);
             var mc = m0 with
             {
                 Layers = r.GetValue(layers) ?? m0.Layers, Heads = r.GetValue(heads) ?? m0.Heads,

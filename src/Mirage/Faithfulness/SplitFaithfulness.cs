@@ -12,6 +12,9 @@ public sealed class SplitFaithfulness(string split, int sequences, int categorie
     public static readonly string[] Metrics = [Agreement, AttentionJsd, LogitKl, ProxyAccuracy, ModelAccuracy];
     public static readonly string[] BreakdownMetrics = [Agreement, ProxyAccuracy, ModelAccuracy];
 
+    /// <summary>The name of a metric's gap to the reference split in results files: <c>agreement</c> → <c>agreement_gap</c>.</summary>
+    public static string Gap(string metric) => metric + "_gap";
+
     public string Split { get; } = split;
     public Dictionary<string, RatioStat> Stats { get; } = Metrics.ToDictionary(m => m, _ => new RatioStat(sequences));
 

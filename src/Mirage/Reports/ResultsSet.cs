@@ -79,7 +79,7 @@ public sealed class ResultsSet
 
     /// <summary>Mean-over-seeds agreement gap of every (proxy, site, head) at its chosen parameter, for one split and category.</summary>
     public List<double> CategoryGaps(string split, string category) =>
-        Targets().Select(t => PerSeed(t.Proxy, Chosen(t.Proxy, t.Site, t.Head), t.Site, t.Head, split, category, SplitFaithfulness.Agreement + "_gap")
+        Targets().Select(t => PerSeed(t.Proxy, Chosen(t.Proxy, t.Site, t.Head), t.Site, t.Head, split, category, SplitFaithfulness.Gap(SplitFaithfulness.Agreement))
                 .Where(x => x.Value is not null).Select(x => x.Value!.Value).ToList())
             .Where(v => v.Count > 0).Select(v => v.Average()).ToList();
 

@@ -37,7 +37,7 @@ public sealed record CodeStudy(string Scale, CodeConfig Data, ModelConfig Model,
             new CodeConfig { Corpus = corpus, OodCorpus = oodCorpus, PerSplit = 150 },
             new ModelConfig { Layers = 2, Heads = 4, DModel = 256, DMlp = 1024, ContextLength = 257 },
             // 800 of the task's 1,000 default steps: training ran at ~0.9 steps/s here, and the proxies need ~10 minutes.
-            CodeTask.StandardTraining with { Steps = 800 },
+            TrainingDefaults.Code with { Steps = 800 },
             new SimplifyConfig
             {
                 FitN = 200, BatchSize = 64,

@@ -20,7 +20,7 @@ public sealed record StatRow(string Test, string Proxy, int? Parameter, string S
 /// </summary>
 public sealed class StudyStatistics
 {
-    public const string Agreement = "agreement", AgreementGap = "agreement_gap", AccuracyVsModel = "accuracy_vs_model";
+    public const string Agreement = "agreement", AgreementGap = "agreement_gap" /* = SplitFaithfulness.Gap(Agreement), the same name as in faithfulness.csv */, AccuracyVsModel = "accuracy_vs_model";
     public const int DefaultResamples = 10_000;
     public const double DefaultFdr = 0.05;
     static readonly string[] Needed = ["agreement", "proxy_accuracy", "model_accuracy"];

@@ -1,5 +1,4 @@
 using Mirage.Model;
-using Mirage.Training;
 
 namespace Mirage.Tasks;
 
@@ -33,9 +32,6 @@ public interface ISequenceTask
     /// context 256). <c>mirage train</c> starts from it; a config file and flags override it.
     /// </summary>
     ModelConfig DefaultModel { get; }
-
-    /// <summary>The task's default training settings (e.g. whether an accuracy target makes sense).</summary>
-    TrainConfig DefaultTraining { get; }
 
     /// <summary>The out-of-distribution split that tests deeper nesting (Dyck: unseen_depth; code: deep_nesting).</summary>
     string DeepSplit => "unseen_depth";

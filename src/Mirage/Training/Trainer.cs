@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Mirage.Evaluation;
+using Mirage.IO;
 using Mirage.Model;
 using Mirage.Native;
 using Mirage.Tasks;
@@ -8,18 +9,7 @@ using static TorchSharp.torch;
 
 namespace Mirage.Training;
 
-/// <summary>One point of the training curve (a row of RUN/loss.csv).</summary>
-public sealed record TrainStep(long Step, double Lr, double Loss, double? IidAccuracy, double TokensPerSecond, double ElapsedSeconds);
 
-/// <summary>Receives progress while training (the CLI draws it; tests ignore it).</summary>
-public interface ITrainingProgress
-{
-    void Started(long step, int totalSteps, bool resumed);
-    void Stepped(TrainStep s);
-}
-
-/// <summary>How a call to <see cref="Trainer.Train"/> ended.</summary>
-public sealed record TrainResult(long Step, string StopReason, double? IidAccuracy, bool Resumed, bool AlreadyFinished);
 
 /// <summary>
 /// Trains a <see cref="HookedTransformer"/> on a task's train split: next-token loss at every position (PAD targets
@@ -156,20 +146,5 @@ public sealed class Trainer(TaskData data, ModelConfig modelConfig, TrainConfig 
         Checkpoint.CheckVocabulary(info, runDir, data);
         foreach (var (field, had, want) in ConfigDiff.Fields(info.Model, mc, "model").Concat(ConfigDiff.Fields(info.Training, config, "training")))
             throw new UserError($"{where}: {field} is {had} in the checkpoint but the command asks for {want}; rerun with the same settings to resume, or use a new --out");
-    }
-}
-
-/// <summary>Field-by-field differences between two config records (for "checkpoint disagrees with the command line").</summary>
-public static class ConfigDiff
-{
-    public static IEnumerable<(string Field, string Had, string Want)> Fields<T>(T had, T want, string prefix)
-    {
-        var a = System.Text.Json.JsonSerializer.SerializeToElement(had, IO.Json.Options);
-        var b = System.Text.Json.JsonSerializer.SerializeToElement(want, IO.Json.Options);
-        foreach (var p in a.EnumerateObject())
-        {
-            var other = b.GetProperty(p.Name);
-            if (p.Value.GetRawText() != other.GetRawText()) yield return ($"{prefix}.{p.Name}", p.Value.GetRawText(), other.GetRawText());
-        }
     }
 }

@@ -14,7 +14,6 @@ public sealed class ToyTask(bool categorized = false) : ISequenceTask
     /// <summary>Categorized: one category per closer type, to exercise the per-category code paths.</summary>
     public IReadOnlyList<string> Categories => categorized ? ["closer_0", "closer_1"] : ["closing_bracket"];
     public Mirage.Model.ModelConfig DefaultModel => new() { DModel = 32, DMlp = 64, ContextLength = 40 };
-    public Mirage.Training.TrainConfig DefaultTraining => new();
 
     public void Score(ReadOnlySpan<int> ids, List<ScoredPosition> into)
     {

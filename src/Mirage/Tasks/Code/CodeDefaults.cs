@@ -1,3 +1,4 @@
+using Mirage.IO;
 using System.Diagnostics;
 
 namespace Mirage.Tasks.Code;
@@ -113,19 +114,7 @@ public sealed record CodeDefaults(Func<(string? Path, string Why)> Python, Func<
     /// <summary>Runs a program; (false, message) when it cannot start, times out or exits non-zero.</summary>
     static (bool Ok, string Output) Run(string exe, string[] args, string? cwd, TimeSpan timeout)
     {
-        try
-        {
-            var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            if (cwd is not null) psi.WorkingDirectory = cwd;
-            foreach (var a in args) psi.ArgumentList.Add(a);
-            using var p = Process.Start(psi)!;
-            var stdout = p.StandardOutput.ReadToEndAsync();
-            var stderr = p.StandardError.ReadToEndAsync();
-            if (!p.WaitForExit(timeout)) { p.Kill(entireProcessTree: true); return (false, $"{exe} timed out after {timeout.TotalSeconds:F0} s"); }
-            p.WaitForExit();
-            return p.ExitCode == 0 ? (true, stdout.Result) : (false, $"{exe} exited with {p.ExitCode}: {stderr.Result}");
-        }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
-        { return (false, $"{exe} cannot be run ({e.Message})"); }
+        var r = ChildProcess.Run(exe, args, cwd, timeout: timeout);
+        return r.Ok ? (true, r.Output) : (false, r.ExitCode == -1 ? r.Error : $"{exe} exited with {r.ExitCode}: {r.Error}");
     }
 }

@@ -1,4 +1,3 @@
-using Mirage.Faithfulness;
 
 namespace Mirage.Tasks.Code;
 

@@ -1,5 +1,4 @@
 using Mirage.Model;
-using Mirage.Training;
 
 namespace Mirage.Tasks.Code;
 
@@ -27,17 +26,6 @@ public sealed class CodeTask : ISequenceTask
     public IReadOnlyList<int> CandidateIds { get; } = [];
     public IReadOnlyList<string> Categories { get; } = ["closing_bracket", "repeated_word", "other"];
     public ModelConfig DefaultModel => new() { Layers = 2, Heads = 4, DModel = 256, DMlp = 1024, ContextLength = Window + 1 };
-    /// <summary>
-    /// Next-character prediction has no accuracy at which training is "done": train the whole budget. Batches of 32
-    /// windows (8,224 tokens a step); 1,000 steps (about 17 minutes here) is what fits `reproduce code`'s 30 minutes on 2 cores.
-    /// </summary>
-    public TrainConfig DefaultTraining => StandardTraining;
-
-    /// <summary>The settings of <see cref="DefaultTraining"/>, without a task instance (reproduce builds on them).</summary>
-    public static TrainConfig StandardTraining => new()
-    {
-        TargetAccuracy = 0, Steps = 1000, BatchSize = 32, WarmupSteps = 100, EvalEvery = 250, EvalSequences = 200, CheckpointEvery = 250,
-    };
 
     /// <summary>id → character; '\0' for PAD, START, END and &lt;unk&gt;, which are never brackets or word characters.</summary>
     readonly char[] _chars;

@@ -1,5 +1,4 @@
 using Mirage.Model;
-using Mirage.Training;
 
 namespace Mirage.Tasks.Dyck;
 
@@ -17,7 +16,6 @@ public sealed class DyckTask : ISequenceTask
     public IReadOnlyList<int> CandidateIds { get; }
     public IReadOnlyList<string> Categories { get; } = ["closing_bracket"];
     public ModelConfig DefaultModel => new();
-    public TrainConfig DefaultTraining => new();
 
     public DyckTask(int k, int minDistance = 10)
     {

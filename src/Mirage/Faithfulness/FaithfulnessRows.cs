@@ -1,21 +1,5 @@
 namespace Mirage.Faithfulness;
 
-/// <summary>One row of faithfulness.csv (see docs/results-format.md).</summary>
-public sealed record FaithfulnessRow(int Seed, string Run, string Proxy, int? Parameter, string Site, int? Head, string Split,
-    string Metric, double? Value, double? CiLow, double? CiHigh, double N);
-
-/// <summary>One row of faithfulness_by_category.csv: a faithfulness.csv row restricted to one category of scored position.</summary>
-public sealed record CategoryRow(int Seed, string Run, string Proxy, int? Parameter, string Site, int? Head, string Split, string Category,
-    string Metric, double? Value, double? CiLow, double? CiHigh, double N);
-
-/// <summary>One row of faithfulness_summary.csv: a faithfulness.csv cell aggregated over seeds.</summary>
-public sealed record SummaryRow(string Proxy, int? Parameter, string Site, int? Head, string Split, string Metric,
-    double? Mean, double? Std, double? Min, double? Max, int Seeds);
-
-/// <summary>One row of breakdown.csv.</summary>
-public sealed record BreakdownRow(int Seed, string Proxy, int? Parameter, string Site, int? Head, string Split, string Breakdown, int Key,
-    string Metric, double? Value, int N);
-
 /// <summary>Turns per-split faithfulness into rows: values with bootstrap intervals, and the gaps against IID.</summary>
 public static class FaithfulnessRows
 {
@@ -54,8 +38,8 @@ public static class FaithfulnessRows
             {
                 RatioStat a = iid.Stats[metric], b = s.Stats[metric];
                 if (a.Value is null || b.Value is null) continue;
-                var ci = Bootstrap.DifferenceInterval(a, b, StableHash.Of(seed, label, s.Split, metric + "_gap"), resamples);
-                yield return (s.Split, metric + "_gap", a.Value - b.Value, ci?.Low, ci?.High, b.Total);
+                var ci = Bootstrap.DifferenceInterval(a, b, StableHash.Of(seed, label, s.Split, SplitFaithfulness.Gap(metric)), resamples);
+                yield return (s.Split, SplitFaithfulness.Gap(metric), a.Value - b.Value, ci?.Low, ci?.High, b.Total);
             }
     }
 

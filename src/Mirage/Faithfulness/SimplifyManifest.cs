@@ -1,0 +1,16 @@
+namespace Mirage.Faithfulness;
+
+/// <summary>One run of <c>mirage simplify</c>: runs (seed → directory) and settings, written as manifest.json.</summary>
+public sealed record SimplifyManifest(string Task, string Data, IReadOnlyList<RunRef> Runs, IReadOnlyList<string> Proxies,
+    IReadOnlyDictionary<string, IReadOnlyList<int?>> Sweeps, IReadOnlyList<string> Sites, string FitSplit, int FitN,
+    IReadOnlyList<string> Splits, int BootstrapResamples, string CreatedBy = "mirage simplify")
+{
+    /// <summary>Names of the task's categories of scored position (code: closing_bracket, repeated_word, other).</summary>
+    public IReadOnlyList<string> Categories { get; init; } = [];
+    /// <summary>The task's deeper-nesting split (<see cref="Tasks.ISequenceTask.DeepSplit"/>), named for the report.</summary>
+    public string DeepSplit { get; init; } = "unseen_depth";
+    /// <summary>libtorch threads the results were computed with (results are bit-identical only at the same count).</summary>
+    public int Threads { get; init; }
+}
+
+public sealed record RunRef(int Seed, string Run);

@@ -1,0 +1,16 @@
+namespace Mirage.Faithfulness;
+
+/// <summary>Everything one call computes, before it is written to RES.</summary>
+public sealed class SimplifyResults
+{
+    public required SimplifyManifest Manifest { get; init; }
+    public List<FaithfulnessRow> Rows { get; } = new();
+    public List<CategoryRow> CategoryRows { get; } = new();
+    public List<Evaluation.BaselineRow> Baseline { get; } = new();
+    public List<BreakdownRow> Breakdown { get; } = new();
+    public List<ModelAccuracyRow> ModelAccuracy { get; } = new();
+    public List<ExampleMaps> Examples { get; } = new();
+    public List<PcaPoints> PcaPoints { get; } = new();
+    /// <summary>Per-sequence outcomes of every cell (outcomes.safetensors), for the pooled statistics.</summary>
+    public List<Statistics.SequenceOutcomes> Outcomes { get; } = new();
+}

@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Mirage.IO;
+
+/// <summary>How a child process ended: its exit code (-1 when it could not start or timed out), both outputs, and its peak resident memory.</summary>
+public sealed record ChildResult(int ExitCode, string Output, string Error, double PeakRssMb, bool TimedOut = false)
+{
+    public bool Ok => ExitCode == 0;
+}
+
+/// <summary>
+/// The one way Mirage runs another program (apt-get, dpkg-deb, python3, a child mirage). Both pipes are read as the
+/// child runs — a chatty child such as apt-get would otherwise block on a full pipe — and its peak RSS (VmHWM) is
+/// sampled meanwhile: the child's own getrusage peak is no good, as Linux carries ru_maxrss over fork and exec, so a
+/// child of this process would report our peak, not its own.
+/// </summary>
+public static class ChildProcess
+{
+    /// <summary>Runs <paramref name="exe"/> to its end (or <paramref name="timeout"/>); never throws for a program that cannot start.</summary>
+    public static ChildResult Run(string exe, IEnumerable<string> args, string? workingDirectory = null,
+        IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
+    {
+        var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        if (workingDirectory is not null) psi.WorkingDirectory = workingDirectory;
+        // A null value removes the variable from the child's environment.
+        foreach (var (k, v) in environment ?? new Dictionary<string, string?>()) { if (v is null) psi.Environment.Remove(k); else psi.Environment[k] = v; }
+        var output = new StringBuilder();
+        var error = new StringBuilder();
+        Process p;
+        try { p = Process.Start(psi)!; }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        { return new ChildResult(-1, "", $"{exe} cannot be run ({e.Message})", 0); }
+        using var _ = p;
+        p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (error) error.AppendLine(e.Data); };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        long peak = 0;
+        var clock = Stopwatch.StartNew();
+        while (!p.WaitForExit(100))
+        {
+            if (timeout is TimeSpan t && clock.Elapsed > t)
+            {
+                p.Kill(entireProcessTree: true);
+                p.WaitForExit();
+                return new ChildResult(-1, output.ToString(), $"{exe} timed out after {t.TotalSeconds:F0} s", peak / (1024.0 * 1024), TimedOut: true);
+            }
+            try { p.Refresh(); peak = Math.Max(peak, p.PeakWorkingSet64); }
+            catch (InvalidOperationException) { break; }   // exited between the two calls
+        }
+        p.WaitForExit();
+        return new ChildResult(p.ExitCode, output.ToString(), error.ToString(), peak / (1024.0 * 1024));
+    }
+}

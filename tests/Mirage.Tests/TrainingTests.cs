@@ -37,6 +37,29 @@ public class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void A_weight_averaged_run_saves_the_average_and_resumes_bit_identical()
+    {
+        var data = ToyTask.Data();
+        var ema = Short with { EmaDecay = 0.9 };
+        string a = Path.Combine(_dir, "ema-a"), b = Path.Combine(_dir, "ema-b"), raw = Path.Combine(_dir, "ema-raw");
+        new Trainer(data, Tiny, ema, a).Train();
+        new Trainer(data, Tiny, ema, b) { StopAfterStep = 13 }.Train();
+        new Trainer(data, Tiny, ema, b).Train();
+        Assert.Equal(Weights(a), Weights(b));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(Checkpoint.Dir(a), Checkpoint.OptimizerFile)), File.ReadAllBytes(Path.Combine(Checkpoint.Dir(b), Checkpoint.OptimizerFile)));
+        // The average trains nothing: the raw weights in the optimizer state are those of a run without it, and the
+        // saved model is their average, not the raw weights.
+        new Trainer(data, Tiny, Short, raw).Train();
+        var (rawTensors, _) = Safetensors.Load(Path.Combine(Checkpoint.Dir(a), Checkpoint.OptimizerFile));
+        var (model, _) = Checkpoint.LoadModel(raw);
+        using (model)
+            foreach (var (name, p) in model.named_parameters())
+                Assert.True(rawTensors["param." + name].equal(p).all().item<bool>(), $"raw weight {name} differs from a run without averaging");
+        Assert.NotEqual(Weights(raw), Weights(a));
+        foreach (var t in rawTensors.Values) t.Dispose();
+    }
+
+    [Fact]
     public void Training_lowers_the_loss_and_a_finished_run_is_not_retrained()
     {
         var data = ToyTask.Data();

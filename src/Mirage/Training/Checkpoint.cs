@@ -47,15 +47,27 @@ public static class Checkpoint
         return File.Exists(Path.Combine(Dir(run), InfoFile));
     }
 
-    public static void Save(string run, HookedTransformer model, AdamW? optimizer, CheckpointInfo info)
+    /// <summary>
+    /// Saves the model (with <paramref name="average"/>, its averaged weights: the model the run stands for) and the
+    /// training state — AdamW's moments and, with an average, the raw weights that keep training.
+    /// </summary>
+    public static void Save(string run, HookedTransformer model, AdamW? optimizer, CheckpointInfo info, WeightAverage? average = null)
     {
         using var staging = new StagingDirectory(Dir(run));
         using (var _ = torch.no_grad())
         {
-            var sd = model.ToTransformerLensStateDict();
-            Safetensors.Save(Path.Combine(staging.Path, ModelFile), sd, new Dictionary<string, string> { ["format"] = "pt", ["mirage"] = "transformer_lens names" });
             if (optimizer is not null)
-                Safetensors.Save(Path.Combine(staging.Path, OptimizerFile), optimizer.StateTensors(), new Dictionary<string, string> { ["step"] = optimizer.StepCount.ToString() });
+            {
+                var state = optimizer.StateTensors();
+                if (average is not null) foreach (var (k, v) in average.RawWeights()) state[k] = v;
+                Safetensors.Save(Path.Combine(staging.Path, OptimizerFile), state, new Dictionary<string, string> { ["step"] = optimizer.StepCount.ToString() });
+            }
+            using (average?.Applied())
+            {
+                var sd = model.ToTransformerLensStateDict();
+                try { Safetensors.Save(Path.Combine(staging.Path, ModelFile), sd, new Dictionary<string, string> { ["format"] = "pt", ["mirage"] = "transformer_lens names" }); }
+                finally { foreach (var t in sd.Values) t.Dispose(); }
+            }
         }
         Json.Save(Path.Combine(staging.Path, InfoFile), info);
         staging.Commit();
@@ -86,12 +98,17 @@ public static class Checkpoint
         return (model, info);
     }
 
-    public static void LoadOptimizer(string run, AdamW optimizer, CheckpointInfo info)
+    /// <summary>Restores the training state; with <paramref name="average"/>, the model's (averaged) weights become the average and the raw weights return.</summary>
+    public static void LoadOptimizer(string run, AdamW optimizer, CheckpointInfo info, WeightAverage? average = null)
     {
         var path = Path.Combine(Dir(run), OptimizerFile);
         if (!File.Exists(path)) throw new UserError($"{path}: optimizer state missing; cannot resume training exactly");
         var (tensors, _) = Safetensors.Load(path);
-        try { optimizer.LoadState(tensors, info.OptimizerStep, path); }
+        try
+        {
+            optimizer.LoadState(tensors, info.OptimizerStep, path);
+            average?.LoadRaw(tensors, path);
+        }
         finally { foreach (var t in tensors.Values) t.Dispose(); }
     }
 

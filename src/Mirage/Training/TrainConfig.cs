@@ -40,6 +40,11 @@ public sealed record TrainConfig
     /// threads round differently, so two runs are bit-identical only at the same thread count.
     /// </summary>
     public int Threads { get; init; } = 2;
+    /// <summary>
+    /// Decay of the exponential moving average of the weights that is evaluated, stopped on and saved
+    /// (<see cref="WeightAverage"/>); 0 = no average, the raw weights are the model.
+    /// </summary>
+    public double EmaDecay { get; init; } = 0;
 
     public TrainConfig Validate(string source = "training config")
     {
@@ -61,6 +66,7 @@ public sealed record TrainConfig
         Need(CheckpointEvery >= 1, "checkpoint_every", ">= 1", CheckpointEvery);
         Need(LengthBucketBatches >= 1, "length_bucket_batches", ">= 1", LengthBucketBatches);
         Need(Threads is >= 1 and <= 1024, "threads", "between 1 and 1024", Threads);
+        Need(EmaDecay is >= 0 and < 1, "ema_decay", "in [0, 1) (0 = no weight average)", EmaDecay);
         return this;
     }
 }

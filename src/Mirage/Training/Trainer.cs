@@ -43,6 +43,7 @@ public sealed class Trainer(TaskData data, ModelConfig modelConfig, TrainConfig 
         var log = new LossLog(runDir);
         HookedTransformer model;
         AdamW opt;
+        WeightAverage? average = null;
         long step = 0;
         bool resumed = Checkpoint.Exists(runDir);
         double? lastAcc = null;
@@ -52,13 +53,14 @@ public sealed class Trainer(TaskData data, ModelConfig modelConfig, TrainConfig 
             CheckMatches(info, mc);
             (model, _) = Checkpoint.LoadModel(runDir);
             opt = new AdamW(model.named_parameters(), config);
-            Checkpoint.LoadOptimizer(runDir, opt, info);
+            average = config.EmaDecay > 0 ? new WeightAverage(model.named_parameters(), config.EmaDecay) : null;
+            Checkpoint.LoadOptimizer(runDir, opt, info, average);
             step = info.Step;
             lastAcc = info.IidAccuracy;
             log.LoadUpTo(step);
             if (info.StopReason is not null)
             {
-                model.Dispose(); opt.Dispose();
+                model.Dispose(); opt.Dispose(); average?.Dispose();
                 return new TrainResult(step, info.StopReason, info.IidAccuracy, true, true);
             }
         }
@@ -68,10 +70,12 @@ public sealed class Trainer(TaskData data, ModelConfig modelConfig, TrainConfig 
             torch.manual_seed(config.Seed);
             model = new HookedTransformer(mc);
             opt = new AdamW(model.named_parameters(), config);
+            average = config.EmaDecay > 0 ? new WeightAverage(model.named_parameters(), config.EmaDecay) : null;
         }
 
         using var _m = model;
         using var _o = opt;
+        using var _a = average;
         var order = new BatchOrder(train.Select(s => s.Length).ToArray(), config.BatchSize, config.LengthBucketBatches, config.Seed);
         var parameters = model.parameters().ToArray();
         Progress?.Started(step, config.Steps, resumed);
@@ -100,6 +104,7 @@ public sealed class Trainer(TaskData data, ModelConfig modelConfig, TrainConfig 
                 if (!double.IsFinite(loss))
                     throw new UserError($"training diverged: loss is {loss} at step {step + 1} (learning rate {lr:g3}); lower --lr or raise --warmup. The last checkpoint in {Checkpoint.Dir(runDir)} is untouched");
                 opt.Step(lr);
+                average?.Update();
                 windowTokens += input.shape[0] * input.shape[1];
             }
             windowSeconds += Stopwatch.GetElapsedTime(stepStart).TotalSeconds;
@@ -110,7 +115,7 @@ public sealed class Trainer(TaskData data, ModelConfig modelConfig, TrainConfig 
             if (step % config.EvalEvery == 0 || step >= config.Steps)
             {
                 model.eval();
-                acc = lastAcc = TaskAccuracy.Evaluate(model, data.Task, iidName, iid).Accuracy;
+                using (average?.Applied()) acc = lastAcc = TaskAccuracy.Evaluate(model, data.Task, iidName, iid).Accuracy;
                 if (config.TargetAccuracy > 0 && acc >= config.TargetAccuracy) stop = "target_accuracy";
             }
             if (stop is null && step >= config.Steps) stop = "step_budget";
@@ -130,7 +135,7 @@ public sealed class Trainer(TaskData data, ModelConfig modelConfig, TrainConfig 
                     Task = data.Task.Name, Model = mc, Vocabulary = data.Task.Vocabulary.Tokens, Training = config,
                     Step = step, OptimizerStep = opt.StepCount, DataManifestSha256 = data.ManifestSha256,
                     DataDirectory = IO.StudyPaths.Relative(runDir, data.Directory), StopReason = stop, IidAccuracy = lastAcc,
-                });
+                }, average);
             }
             if (interrupted && stop is null) return new TrainResult(step, "interrupted", lastAcc, resumed, false);
         }

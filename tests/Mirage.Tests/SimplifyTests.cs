@@ -68,6 +68,28 @@ public class SimplifyTests
     }
 
     [Fact]
+    public void Uncentred_pca_is_linear_exact_at_full_rank_and_differs_from_centred_pca_below_it()
+    {
+        using var m = Model();
+        var (input, seqs) = Data();
+        using var cap = ActivationCapture.Run(m, seqs);
+        var head = new AttentionHead(1, 0);
+        using var full = new PcaUncentredProxy(8);
+        full.Fit(cap.Head(1, 0), Weights(m, 1, 0), head);
+        Assert.True(torch.allclose(Logits(m, input, null), Logits(m, input, full), 1e-4, 1e-4));
+        // Rank 2 without a mean is a linear map (0 stays 0) and not the centred proxy, which adds the mean back.
+        using var p2 = PcaProxy.Projection.Fit(cap.Head(1, 0).Queries, 2, centred: false);
+        Assert.Equal(0f, p2.Apply(torch.zeros(1, 8)).abs().max().item<float>(), 6);
+        using var c2 = PcaProxy.Projection.Fit(cap.Head(1, 0).Queries, 2);
+        var q = cap.Head(1, 0).Queries;
+        Assert.False(torch.allclose(p2.Apply(q), c2.Apply(q), 1e-3, 1e-3));
+        // Spliced, it changes the model's queries at that head.
+        using var u2 = new PcaUncentredProxy(2);
+        u2.Fit(cap.Head(1, 0), Weights(m, 1, 0), head);
+        Assert.False(torch.allclose(Logits(m, input, null), Logits(m, input, u2), 1e-5, 1e-5));
+    }
+
+    [Fact]
     public void Kmeans_with_one_cluster_per_distinct_point_reproduces_the_fit_set()
     {
         using var m = Model();

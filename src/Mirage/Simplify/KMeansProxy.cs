@@ -54,42 +54,61 @@ public static class KMeans
             Tensor? assign = null;
             for (int it = 0; it < maxIterations; it++)
             {
+                // One scope per iteration: at 512 clusters the distance matrix of a fit set is tens of MB, and a
+                // hundred iterations must not pile them up.
+                using var step = torch.NewDisposeScope();
                 var next = torch.cdist(x, centroids).argmin(1);
-                if (assign is not null && next.equal(assign).all().item<bool>()) break;
-                assign = next;
+                bool converged = assign is not null && next.equal(assign).all().item<bool>();
+                assign?.Dispose();
+                assign = next.MoveToOuterDisposeScope();
+                if (converged) break;
                 var sums = torch.zeros_like(centroids).index_add_(0, assign, x, 1);
                 var counts = torch.bincount(assign, minlength: c).to_type(x.dtype).unsqueeze(1);
                 // An empty cluster keeps its centroid rather than becoming NaN.
-                centroids = torch.where(counts > 0, sums / counts.clamp_min(1), centroids);
+                var moved = torch.where(counts > 0, sums / counts.clamp_min(1), centroids).MoveToOuterDisposeScope();
+                centroids.Dispose();
+                centroids = moved;
             }
-            double inertia = torch.cdist(x, centroids).min(1).values.square().sum().item<float>();
-            if (inertia < bestInertia) { bestInertia = inertia; best = centroids; }
+            assign?.Dispose();
+            double inertia;
+            using (torch.NewDisposeScope()) inertia = torch.cdist(x, centroids).min(1).values.square().sum().item<float>();
+            if (inertia < bestInertia) { best?.Dispose(); bestInertia = inertia; best = centroids; }
+            else centroids.Dispose();
         }
         return best!.detach().clone().DetachFromDisposeScope();
     }
 
-    /// <summary>k-means++: each new centre drawn with probability proportional to the squared distance to the nearest chosen one.</summary>
+    /// <summary>
+    /// k-means++: each new centre drawn with probability proportional to the squared distance to the nearest chosen
+    /// one. The draw stays on tensors — a cumulative sum and a binary search, one number to the host per centre — so
+    /// seeding 512 centres does not copy the fit set's distances to the host 512 times.
+    /// </summary>
     static Tensor PlusPlus(Tensor x, int c, Random rng)
     {
         long n = x.shape[0];
-        var chosen = new List<long> { rng.NextInt64(n) };
+        var chosen = new long[c];
+        chosen[0] = rng.NextInt64(n);
         var d2 = torch.cdist(x, x[chosen[0]].unsqueeze(0)).squeeze(1).square();
         for (int i = 1; i < c; i++)
         {
-            var w = d2.to_type(ScalarType.Float64).data<double>().ToArray();
-            double total = w.Sum();
+            using var step = torch.NewDisposeScope();
+            // Summed in float64 and in index order: the same numbers as a sequential loop on the host.
+            var cum = d2.to_type(ScalarType.Float64).cumsum(0);
+            double total = cum[n - 1].item<double>();
             long pick;
             if (total <= 0) pick = rng.NextInt64(n);     // fewer distinct points than clusters: any point will do
             else
             {
-                double u = rng.NextDouble() * total, acc = 0;
-                pick = n - 1;
-                for (long j = 0; j < n; j++) { acc += w[j]; if (acc >= u && w[j] > 0) { pick = j; break; } }
+                double u = rng.NextDouble() * total;
+                // The first point whose running sum reaches u (a point of weight 0 can only be hit at u = 0 exactly).
+                pick = Math.Min(n - 1, torch.searchsorted(cum, torch.tensor(new[] { u }, ScalarType.Float64)).item<long>());
             }
-            chosen.Add(pick);
-            d2 = torch.minimum(d2, torch.cdist(x, x[pick].unsqueeze(0)).squeeze(1).square());
+            chosen[i] = pick;
+            var nearer = torch.minimum(d2, torch.cdist(x, x[pick].unsqueeze(0)).squeeze(1).square()).MoveToOuterDisposeScope();
+            d2.Dispose();
+            d2 = nearer;
         }
-        return x.index_select(0, torch.tensor(chosen.ToArray()));
+        return x.index_select(0, torch.tensor(chosen));
     }
 
     /// <summary>Each row of x ([..., d]) replaced by its nearest centroid.</summary>

@@ -46,14 +46,18 @@ public sealed class PcaProxy(int rank) : Proxy
             _projector = Keep(basis.matmul(basis.t()));
         }
 
-        public static Projection Fit(Tensor x, int rank)
+        /// <param name="centred">
+        /// False: no mean — the top-r directions of the raw second moment XᵀX, and x ↦ x V Vᵀ (a linear rank-r map;
+        /// a centred rank-r projection plus its mean is an affine map of rank r + 1).
+        /// </param>
+        public static Projection Fit(Tensor x, int rank, bool centred = true)
         {
             using var scope = torch.NewDisposeScope();
             // float64 for the fit: the covariance of tens of thousands of points loses digits in float32.
             var x64 = x.to_type(ScalarType.Float64);
-            var mean = x64.mean([0]);
-            var centred = x64 - mean;
-            var cov = centred.t().matmul(centred) / Math.Max(1, x.shape[0] - 1);
+            var mean = centred ? x64.mean([0]) : torch.zeros(x64.shape[1], ScalarType.Float64);
+            var deviations = x64 - mean;
+            var cov = deviations.t().matmul(deviations) / Math.Max(1, x.shape[0] - 1);
             var (eval, evec) = torch.linalg.eigh(cov);               // ascending eigenvalues
             var order = eval.argsort(descending: true);
             var top = evec.index_select(1, order[..rank]);

@@ -19,6 +19,7 @@ public static class ProxyCatalog
     [
         IdentityProxy.Definition,
         PcaProxy.Definition,
+        PcaUncentredProxy.Definition,
         KMeansProxy.Definition,
         OneHotProxy.Definition,
         WeightSvdProxy.Definition,

@@ -31,7 +31,7 @@ public class StatisticsTests
         var syn = new SyntheticOutcomes(seeds: 3, sequences: 300, positions: 8, randomSeed: 1);
         syn.Add("pca", 4, "iid", agree: 0.95);
         syn.Add("pca", 4, "ood", agree: 0.88);
-        var st = StudyStatistics.Compute(syn.Cells, Splits, "iid", resamples: 2000);
+        var st = StudyStatistics.Compute(syn.Cells, Splits, ["iid"], "iid", resamples: 2000);
         var gap = st.Find(StudyStatistics.AgreementGap, "pca", 4, "blocks.0.attn", 0, "ood")!;
         Assert.True(gap.Significant, $"gap {gap.Estimate} q {gap.QValue}");
         Assert.InRange(0.07, gap.CiLow!.Value, gap.CiHigh!.Value);
@@ -55,7 +55,7 @@ public class StatisticsTests
                 syn.Add("pca", p, "iid", agree: 0.9);
                 syn.Add("pca", p, "ood", agree: p < 100 ? 0.9 : 0.8);
             }
-            var st = StudyStatistics.Compute(syn.Cells, Splits, "iid", resamples: 2000);
+            var st = StudyStatistics.Compute(syn.Cells, Splits, ["iid"], "iid", resamples: 2000);
             var gaps = st.Tests.Where(t => t.Test == StudyStatistics.AgreementGap).ToList();
             Assert.Equal(110, gaps.Count);
             found += gaps.Count(t => t.Significant);
@@ -77,14 +77,14 @@ public class StatisticsTests
         others.Add("pca", 1, "iid", agree: 0.95);
         others.Add("pca", 1, "ood", agree: 0.95);
         var cells = syn.Cells.Concat(others.Cells.Where(c => c.Key.Seed > 0)).ToList();
-        var oneSeed = StudyStatistics.Compute(cells, Splits, "iid", resamples: 4000).Find(StudyStatistics.AgreementGap, "pca", 1, "blocks.0.attn", 0, "ood")!;
+        var oneSeed = StudyStatistics.Compute(cells, Splits, ["iid"], "iid", resamples: 4000).Find(StudyStatistics.AgreementGap, "pca", 1, "blocks.0.attn", 0, "ood")!;
         Assert.False(oneSeed.Significant, $"p {oneSeed.PValue}: a single seed's gap must not carry the pooled test");
         Assert.True(oneSeed.CiLow <= 0.005, $"interval [{oneSeed.CiLow}, {oneSeed.CiHigh}] ignores the seeds without a gap");
 
         var every = new SyntheticOutcomes(seeds: 3, sequences: 400, positions: 8, randomSeed: 9);
         every.Add("pca", 1, "iid", agree: 0.95);
         every.Add("pca", 1, "ood", agree: 0.85);
-        Assert.True(StudyStatistics.Compute(every.Cells, Splits, "iid", resamples: 4000).Find(StudyStatistics.AgreementGap, "pca", 1, "blocks.0.attn", 0, "ood")!.Significant);
+        Assert.True(StudyStatistics.Compute(every.Cells, Splits, ["iid"], "iid", resamples: 4000).Find(StudyStatistics.AgreementGap, "pca", 1, "blocks.0.attn", 0, "ood")!.Significant);
     }
 
     [Fact]
@@ -122,6 +122,27 @@ public class StatisticsTests
         Assert.Contains("no significant drop on any split at r = 64", line);
         Assert.Contains("yet significantly less faithful out of it at r = 1, 4, 16", line);
         Assert.Contains(findings, f => f.StartsWith("No proxy is significantly more accurate than the model"));
+    }
+
+    [Fact]
+    public void Gaps_are_measured_against_every_reference_split_and_the_findings_lead_with_the_chosen_one()
+    {
+        // The proxy agrees as well on ood as on iid, but better on the easy seen split: no gap against iid, a gap against seen.
+        var syn = new SyntheticOutcomes(seeds: 3, sequences: 300, positions: 8, randomSeed: 21);
+        syn.Add("pca", 4, "iid", agree: 0.90);
+        syn.Add("pca", 4, "seen", agree: 0.97);
+        syn.Add("pca", 4, "ood", agree: 0.90);
+        string[] splits = ["iid", "seen", "ood"];
+        var byIid = syn.Results(splits, resamples: 2000, references: ["iid", "seen"]);
+        Assert.False(byIid.Statistics.Find(StudyStatistics.AgreementGap, "pca", 4, "blocks.0.attn", 0, "ood")!.Significant);
+        Assert.True(byIid.Statistics.Find(StudyStatistics.AgreementGap, "pca", 4, "blocks.0.attn", 0, "ood", reference: "seen")!.Significant);
+        var findings = Findings.From(byIid);
+        Assert.Contains(findings, f => f.StartsWith("pca at blocks.0.attn head 0") && f.Contains("below seen") == false && f.Contains("above iid on seen"));
+        Assert.Contains(findings, f => f.StartsWith("[against seen] pca at blocks.0.attn head 0") && f.Contains("below seen on ood"));
+
+        var bySeen = syn.Results(splits, resamples: 2000, references: ["iid", "seen"], lead: "seen");
+        Assert.Contains(Findings.From(bySeen), f => f.StartsWith("pca at blocks.0.attn head 0") && f.Contains("below seen on ood at r = 4"));
+        Assert.Contains("--reference-split java", Assert.Throws<UserError>(() => syn.Results(splits, 200, ["iid", "seen"], "java").Statistics).Message);
     }
 
     [Fact]

@@ -6,15 +6,20 @@ namespace Mirage.Cli.Commands;
 /// <summary><c>mirage report RES --out REPORT</c>: HTML + Markdown + PNG report of a results directory.</summary>
 public static class ReportCommand
 {
+    /// <summary>--reference-split: the split gaps are led by (every reference split's gaps are computed; the report leads with this one).</summary>
+    public static Option<string?> ReferenceOption() => new("--reference-split")
+    { Description = "Split the findings measure gaps against first: iid (default) or, for Dyck, seen_structure (gaps against both are always computed)" };
+
     public static Command Create(CliContext ctx)
     {
         var res = new Argument<string>("results") { Description = "Results directory from `mirage simplify`" };
         var output = new Option<string>("--out") { Description = "Report directory (report.html, report.md, *.png); replaced if it exists", Required = true };
         var resamples = new Option<int>("--resamples") { Description = "Bootstrap resamples of the pooled statistics (seeds and sequences)", DefaultValueFactory = _ => Statistics.StudyStatistics.DefaultResamples };
-        var cmd = new Command("report", "Write report.html (self-contained), report.md and PNG plots from a results directory.") { res, output, resamples };
+        var reference = ReferenceOption();
+        var cmd = new Command("report", "Write report.html (self-contained), report.md and PNG plots from a results directory.") { res, output, resamples, reference };
         cmd.SetAction(r =>
         {
-            ReportBuilder.Build(r.GetValue(res)!, r.GetValue(output)!, r.GetValue(resamples));
+            ReportBuilder.Build(r.GetValue(res)!, r.GetValue(output)!, r.GetValue(resamples), r.GetValue(reference));
             ctx.Stdout.WriteLine($"wrote {Path.Combine(r.GetValue(output)!, "report.html")}");
             return 0;
         });

@@ -26,11 +26,12 @@ public static class ReproduceCommand
         var output = new Option<string>("--out") { Description = "Study directory", DefaultValueFactory = _ => "study-dyck" };
         var quiet = new Option<bool>("--quiet") { Description = "Stage lines only, no progress displays or tables" };
         var threads = ThreadsOption();
-        var dyck = new Command("dyck", "Reproduce the Dyck study (Friedman et al. 2024, Dyck-(20,10) after Murty et al. 2023).") { scale, seeds, output, threads, quiet };
+        var reference = ReportCommand.ReferenceOption();
+        var dyck = new Command("dyck", "Reproduce the Dyck study (Friedman et al. 2024, Dyck-(20,10) after Murty et al. 2023).") { scale, seeds, output, threads, reference, quiet };
         dyck.SetAction(r =>
         {
             var study = DyckStudy.For(r.GetValue(scale)!);
-            return Run(ctx, study, (c, dir) => DataCommand.Run(c, dir, study.Data), r.GetValue(seeds), r.GetValue(output)!, r.GetValue(threads), r.GetValue(quiet));
+            return Run(ctx, study, (c, dir) => DataCommand.Run(c, dir, study.Data), r.GetValue(seeds), r.GetValue(output)!, r.GetValue(threads), r.GetValue(reference), r.GetValue(quiet));
         });
         reproduce.Subcommands.Add(dyck);
         reproduce.Subcommands.Add(Code(ctx));
@@ -46,11 +47,12 @@ public static class ReproduceCommand
         var ood = new Option<string[]>("--ood-corpus") { Description = "Directory or .zip for the java split (default: the JDK's src.zip)", AllowMultipleArgumentsPerToken = false };
         var quiet = new Option<bool>("--quiet") { Description = "Stage lines only, no progress displays or tables" };
         var threads = ThreadsOption();
-        var cmd = new Command("code", "Reproduce the code-completion study: character-level Python, OOD splits deep_nesting and java.") { scale, seeds, output, corpus, ood, threads, quiet };
+        var reference = ReportCommand.ReferenceOption();
+        var cmd = new Command("code", "Reproduce the code-completion study: character-level Python, OOD splits deep_nesting and java.") { scale, seeds, output, corpus, ood, threads, reference, quiet };
         cmd.SetAction(r =>
         {
             var study = CodeStudy.For(r.GetValue(scale)!, r.GetValue(corpus) ?? [], r.GetValue(ood) ?? []);
-            return Run(ctx, study, (c, dir) => DataCommand.RunCode(c, dir, study.Data, CodeDefaults.Machine), r.GetValue(seeds), r.GetValue(output)!, r.GetValue(threads), r.GetValue(quiet));
+            return Run(ctx, study, (c, dir) => DataCommand.RunCode(c, dir, study.Data, CodeDefaults.Machine), r.GetValue(seeds), r.GetValue(output)!, r.GetValue(threads), r.GetValue(reference), r.GetValue(quiet));
         });
         return cmd;
     }
@@ -59,7 +61,7 @@ public static class ReproduceCommand
     { Description = "libtorch threads of every stage (recorded in the study; results are bit-identical only at the same count)", DefaultValueFactory = _ => new TrainConfig().Threads };
 
     /// <summary>The stages of any study; <paramref name="writeData"/> builds the task's data directory.</summary>
-    static int Run(CliContext ctx, IStudy study, Func<CliContext, string, int> writeData, int seeds, string dir, int threads, bool quiet)
+    static int Run(CliContext ctx, IStudy study, Func<CliContext, string, int> writeData, int seeds, string dir, int threads, string? referenceSplit, bool quiet)
     {
         if (seeds < 1) throw new UserError($"--seeds must be >= 1, found {seeds}");
         if (threads < 1) throw new UserError($"--threads must be >= 1, found {threads}");
@@ -115,12 +117,12 @@ public static class ReproduceCommand
 
         // 4. Report.
         string report = Path.Combine(dir, "report");
-        string reportHash = StageLedger.Hash("report", Sha256.OfFile(Path.Combine(results, "faithfulness.csv")), typeof(ReportBuilder).Assembly.GetName().Version?.ToString());
+        string reportHash = StageLedger.Hash("report", Sha256.OfFile(Path.Combine(results, "faithfulness.csv")), typeof(ReportBuilder).Assembly.GetName().Version?.ToString(), referenceSplit ?? "");
         cached = ledger.IsDone("report", reportHash) && File.Exists(Path.Combine(report, "report.html"));
         Header("report", cached);
         if (!cached)
         {
-            ReportBuilder.Build(results, report);
+            ReportBuilder.Build(results, report, referenceSplit: referenceSplit);
             ledger.MarkDone("report", reportHash);
         }
         ctx.Stdout.WriteLine($"done in {clock.Elapsed:mm\\:ss}: open {Path.Combine(report, "report.html")}");

@@ -106,10 +106,10 @@ public static class SimplifyCommand
     {
         public static void Print(CliContext ctx, SimplifyResults r)
         {
-            var st = Statistics.StudyStatistics.Compute(r.Outcomes, r.Manifest.Splits, FaithfulnessRows.ReferenceSplit);
+            var st = Statistics.StudyStatistics.Compute(r.Outcomes, r.Manifest.Splits, r.Manifest.ReferenceSplits, r.Manifest.ReferenceSplits[0]);
             foreach (var (proxy, site, head) in r.Rows.Select(x => (x.Proxy, x.Site, x.Head)).Distinct())
             {
-                var t = new Table().Title($"{proxy} at {site} head {head}: agreement (mean over {r.Manifest.Runs.Count} seed(s)); ▼gap = iid − split, * = significant (FDR {st.Fdr:P0}, seeds and sequences pooled)")
+                var t = new Table().Title($"{proxy} at {site} head {head}: agreement (mean over {r.Manifest.Runs.Count} seed(s)); ▼gap = {st.Reference} − split, * = significant (FDR {st.Fdr:P0}, seeds and sequences pooled)")
                     .AddColumn(ProxyCatalog.NounOf(proxy));
                 foreach (var s in r.Manifest.Splits) t.AddColumn(s);
                 var parameters = r.Rows.Where(x => x.Proxy == proxy && x.Site == site && x.Head == head).Select(x => x.Parameter).Distinct().OrderBy(p => p ?? 0);

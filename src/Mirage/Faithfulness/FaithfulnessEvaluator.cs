@@ -75,10 +75,17 @@ public static class FaithfulnessEvaluator
                     for (int b = 0; b < seqs.Length; b++)
                         for (int q = 0; q < realLen[b]; q++)
                             res.Stats[SplitFaithfulness.AttentionJsd].Add(idx[b], flat[b * t + q]);
-                    // Per category: the head's JSD at the query position that predicts each scored token.
-                    if (res.ByCategory.Count > 0)
-                        for (int i = 0; i < sb.Count; i++)
-                            res.ByCategory[sb.Category[i]][SplitFaithfulness.AttentionJsd].Add(sb.Sequence[i], flat[sb.Row[i] * t + sb.Pos[i]]);
+                    // At the query positions that predict scored tokens (per category: those of its tokens).
+                    for (int i = 0; i < sb.Count; i++)
+                    {
+                        double at = flat[sb.Row[i] * t + sb.Pos[i]];
+                        res.Stats[SplitFaithfulness.AttentionJsdScored].Add(sb.Sequence[i], at);
+                        if (res.ByCategory.Count > 0)
+                        {
+                            res.ByCategory[sb.Category[i]][SplitFaithfulness.AttentionJsd].Add(sb.Sequence[i], at);
+                            res.ByCategory[sb.Category[i]][SplitFaithfulness.AttentionJsdScored].Add(sb.Sequence[i], at);
+                        }
+                    }
                 }
             }
         }

@@ -54,7 +54,7 @@ public static class FaithfulnessRows
                 foreach (var metric in SplitFaithfulness.Metrics)
                 {
                     var st = stats[metric];
-                    if (st.Value is null && metric == SplitFaithfulness.AttentionJsd) continue;   // no head, no JSD
+                    if (st.Value is null && metric is SplitFaithfulness.AttentionJsd or SplitFaithfulness.AttentionJsdScored) continue;   // no head, no JSD
                     yield return new Statistics.SequenceOutcomes(new Statistics.OutcomeKey(seed, proxy.Proxy, proxy.Parameter, proxy.Site, proxy.Head, s.Split, category, metric),
                         st.Numerator.Select(x => (float)x).ToArray(), st.Denominator.Select(x => (float)x).ToArray());
                 }

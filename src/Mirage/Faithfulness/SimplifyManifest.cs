@@ -9,6 +9,8 @@ public sealed record SimplifyManifest(string Task, string Data, IReadOnlyList<Ru
     public IReadOnlyList<string> Categories { get; init; } = [];
     /// <summary>The task's deeper-nesting split (<see cref="Tasks.ISequenceTask.DeepSplit"/>), named for the report.</summary>
     public string DeepSplit { get; init; } = "unseen_depth";
+    /// <summary>The splits gaps can be measured against (<see cref="Tasks.ISequenceTask.ReferenceSplits"/>), in-distribution first.</summary>
+    public IReadOnlyList<string> ReferenceSplits { get; init; } = ["iid"];
     /// <summary>libtorch threads the results were computed with (results are bit-identical only at the same count).</summary>
     public int Threads { get; init; }
 }

@@ -46,7 +46,7 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
         {
             Manifest = new SimplifyManifest(data.Task.Name, PathLabel(data.Directory), infos.Select(x => new RunRef(x.Info.Training.Seed, PathLabel(x.Run))).ToList(),
                 config.Proxies.Distinct().ToList(), sweeps, heads.Select(h => HookSites.Attn(h.Layer)).Distinct().ToList(), config.FitSplit, config.FitN, evalSplits, config.BootstrapResamples)
-            { Categories = data.Task.Categories, DeepSplit = data.Task.DeepSplit, Threads = config.Threads },
+            { Categories = data.Task.Categories, DeepSplit = data.Task.DeepSplit, Threads = config.Threads, ReferenceSplits = data.Task.ReferenceSplits.Where(evalSplits.Contains).ToList() },
         };
         if (data.Splits.TryGetValue("train", out var train))
         {

@@ -8,8 +8,13 @@ namespace Mirage.Faithfulness;
 /// </summary>
 public sealed class SplitFaithfulness(string split, int sequences, int categories = 1)
 {
-    public const string Agreement = "agreement", AttentionJsd = "attention_jsd", LogitKl = "logit_kl", ProxyAccuracy = "proxy_accuracy", ModelAccuracy = "model_accuracy";
-    public static readonly string[] Metrics = [Agreement, AttentionJsd, LogitKl, ProxyAccuracy, ModelAccuracy];
+    public const string Agreement = "agreement", AttentionJsd = "attention_jsd", AttentionJsdScored = "attention_jsd_scored", LogitKl = "logit_kl",
+        ProxyAccuracy = "proxy_accuracy", ModelAccuracy = "model_accuracy";
+    /// <summary>
+    /// attention_jsd averages over every query position, the trivial first ones included; attention_jsd_scored only
+    /// over the positions that predict a scored token — where a changed pattern can change the task metric.
+    /// </summary>
+    public static readonly string[] Metrics = [Agreement, AttentionJsd, AttentionJsdScored, LogitKl, ProxyAccuracy, ModelAccuracy];
     public static readonly string[] BreakdownMetrics = [Agreement, ProxyAccuracy, ModelAccuracy];
 
     /// <summary>The name of a metric's gap to the reference split in results files: <c>agreement</c> → <c>agreement_gap</c>.</summary>

@@ -19,39 +19,52 @@ public static class Findings
         var acc = r.ModelAccuracy.Where(m => m.Breakdown == "all").GroupBy(m => m.Split)
             .Select(g => $"{g.Key} {g.Average(x => x.Accuracy ?? double.NaN):F3}").ToList();
         if (acc.Count > 0) lines.Add($"Model accuracy (task metric, mean over {r.Seeds} seed(s)): {string.Join(", ", acc)}.");
-        lines.Add($"How to read these: {st.TestCount} tests — the agreement gap to {st.Reference} and the proxy's accuracy against the model's, at every sweep point, head, split"
+        lines.Add($"How to read these: {st.TestCount} tests — the agreement gap to {string.Join(" and to ", st.References)} and the proxy's accuracy against the model's, at every sweep point, head, split"
             + (r.Categories.Count > 1 ? " and category" : "") + $" — pooled over {st.Seeds} seed(s) by a bootstrap over seeds and sequences ({st.Resamples:N0} resamples); "
             + $"a result is called significant when its Benjamini–Hochberg q-value is at most {st.Fdr:0.##}, which keeps the expected share of false discoveries among all of them at {st.Fdr:P0}. Gaps are agreement on {st.Reference} minus agreement on the split.");
         lines.AddRange(CategoryFindings(r, st));
         foreach (var (proxy, site, head) in r.Targets())
-            if (SweepFinding(r, st, proxy, site, head) is string f) lines.Add(f);
+            if (SweepFinding(r, st, proxy, site, head, st.Reference) is string f) lines.Add(f);
+        foreach (var other in st.References.Where(x => x != st.Reference))
+        {
+            // The same question against another reference, for the proxies where it finds something.
+            var more = r.Targets().Select(t => SweepFinding(r, st, t.Proxy, t.Site, t.Head, other, onlyIfSignificant: true)).OfType<string>().ToList();
+            lines.Add($"Against {other} instead of {st.Reference}: " + (more.Count == 0
+                ? $"no proxy's agreement differs significantly from its agreement on {other} on any split."
+                : $"{more.Count} of {r.Targets().Count} proxy/head pairs show significant gaps (below)."));
+            lines.AddRange(more.Select(m => $"[against {other}] {m}"));
+        }
         lines.AddRange(GeneralizationFindings(st));
         return lines;
     }
 
-    /// <summary>One proxy at one head over its whole sweep: on which splits and at which parameters its agreement drops (or rises) significantly.</summary>
-    static string? SweepFinding(ResultsSet r, StudyStatistics st, string proxy, string site, int? head)
+    /// <summary>
+    /// One proxy at one head over its whole sweep: on which splits and at which parameters its agreement drops (or
+    /// rises) significantly against <paramref name="reference"/>.
+    /// </summary>
+    static string? SweepFinding(ResultsSet r, StudyStatistics st, string proxy, string site, int? head, string reference, bool onlyIfSignificant = false)
     {
         var ps = r.Parameters(proxy, site, head);
         string? sym = ProxyCatalog.SymbolOf(proxy);
-        var iid = ps.Select(p => (P: p, V: st.Find(StudyStatistics.Agreement, proxy, p, site, head, st.Reference)?.Estimate)).Where(x => x.V is not null).ToList();
+        var iid = ps.Select(p => (P: p, V: st.Find(StudyStatistics.Agreement, proxy, p, site, head, reference)?.Estimate)).Where(x => x.V is not null).ToList();
         if (iid.Count == 0) return null;
         string name = Label(proxy, null, site, head);
-        string intro = sym is null ? $"{name} (agreement {iid[0].V:F2} on {st.Reference})"
-            : $"{name} ({sym} = {string.Join(", ", ps)}; agreement {Format.Range(iid.Select(x => x.V!.Value))} on {st.Reference})";
+        string intro = sym is null ? $"{name} (agreement {iid[0].V:F2} on {reference})"
+            : $"{name} ({sym} = {string.Join(", ", ps)}; agreement {Format.Range(iid.Select(x => x.V!.Value))} on {reference})";
         var parts = new List<string>();
         var dropAt = new HashSet<int?>();
         StatRow? largest = null;
-        foreach (var split in r.Splits.Where(s => s != st.Reference))
+        foreach (var split in r.Splits.Where(s => s != reference))
         {
-            var tests = ps.Select(p => (P: p, T: st.Find(StudyStatistics.AgreementGap, proxy, p, site, head, split))).Where(x => x.T?.Estimate is not null).ToList();
+            var tests = ps.Select(p => (P: p, T: st.Find(StudyStatistics.AgreementGap, proxy, p, site, head, split, reference: reference))).Where(x => x.T?.Estimate is not null).ToList();
             foreach (var x in tests) if (largest is null || x.T!.Estimate > largest.Estimate) largest = x.T;
             var below = tests.Where(x => x.T!.Significant && x.T.Estimate > 0).ToList();
             var above = tests.Where(x => x.T!.Significant && x.T.Estimate < 0).ToList();
             foreach (var x in below) dropAt.Add(x.P);
-            if (below.Count > 0) parts.Add($"below {st.Reference} on {split}{Where(ps, below.Select(x => x.P).ToList(), sym)} (gap {Gaps(below.Select(x => x.T!).ToList())})");
-            if (above.Count > 0) parts.Add($"above {st.Reference} on {split}{Where(ps, above.Select(x => x.P).ToList(), sym)} (gap {Gaps(above.Select(x => x.T!).ToList())})");
+            if (below.Count > 0) parts.Add($"below {reference} on {split}{Where(ps, below.Select(x => x.P).ToList(), sym)} (gap {Gaps(below.Select(x => x.T!).ToList())})");
+            if (above.Count > 0) parts.Add($"above {reference} on {split}{Where(ps, above.Select(x => x.P).ToList(), sym)} (gap {Gaps(above.Select(x => x.T!).ToList())})");
         }
+        if (parts.Count == 0 && onlyIfSignificant) return null;
         if (parts.Count == 0)
             return $"{intro}: no significant agreement gap on any split" + (largest is null ? "." : $" (largest: {largest.Split}{(sym is null ? "" : $" at {sym} = {largest.Parameter}")}, {Format.Signed(largest.Estimate!.Value)} {Format.Interval(largest.CiLow, largest.CiHigh)}).");
         var text = $"{intro}: agreement {string.Join("; ", parts)}";
@@ -114,7 +127,7 @@ public static class Findings
         if (r.Categories.Count < 2) yield break;
         foreach (var split in r.Splits.Where(s => s != st.Reference))
         {
-            var per = r.Categories.Select(c => (Category: c, Tests: st.Tests.Where(t => t.Test == StudyStatistics.AgreementGap && t.Split == split && t.Category == c && t.Estimate is not null).ToList()))
+            var per = r.Categories.Select(c => (Category: c, Tests: st.Tests.Where(t => t.Test == StudyStatistics.AgreementGap && t.Reference == st.Reference && t.Split == split && t.Category == c && t.Estimate is not null).ToList()))
                 .Where(x => x.Tests.Count > 0).Select(x => (x.Category, x.Tests, Mean: x.Tests.Average(t => t.Estimate!.Value))).OrderByDescending(x => x.Mean).ToList();
             if (per.Count == 0) continue;
             yield return $"On {split}, the mean agreement gap over {per[0].Tests.Count} proxy/head/sweep points is largest for {per[0].Category} ({per[0].Mean:F3})"

@@ -77,7 +77,12 @@ public static class Plots
             sc.Color = SplitColor(r, split); sc.LegendText = split; sc.LineWidth = 2; sc.MarkerSize = 6;
         }
         plt.Axes.Bottom.SetTicks(xs, ps.Select(p => p.ToString()).ToArray());
-        string what = metric == SplitFaithfulness.Agreement ? "agreement with the model" : "attention JSD (bits)";
+        string what = metric switch
+        {
+            SplitFaithfulness.Agreement => "agreement with the model",
+            SplitFaithfulness.AttentionJsdScored => "attention JSD at scored positions (bits)",
+            _ => "attention JSD, all positions (bits)",
+        };
         plt.Title($"{proxy} at {site} head {head}: {what}");
         plt.XLabel(Simplify.ProxyCatalog.NounOf(proxy)); plt.YLabel(what);
         if (metric == SplitFaithfulness.Agreement) plt.Axes.SetLimitsY(0, 1.02);
@@ -85,12 +90,13 @@ public static class Plots
         return Save(plt, dir, $"sweep_{Slug(proxy, site, head)}_{metric}.png");
     }
 
-    /// <summary>3. The agreement gap (iid − split) per proxy at its chosen parameter, bars with error bars.</summary>
+    /// <summary>3. The agreement gap (reference − split) per proxy at its chosen parameter, bars with error bars.</summary>
     public static string Gaps(ResultsSet r, string dir)
     {
         var plt = new Plot();
         var targets = r.Targets();
-        var oodSplits = r.Splits.Where(s => s != FaithfulnessRows.ReferenceSplit).ToList();
+        var reference = r.Statistics.Reference;
+        var oodSplits = r.Splits.Where(s => s != reference).ToList();
         double width = 0.8 / Math.Max(1, oodSplits.Count);
         var labels = new List<string>();
         for (int t = 0; t < targets.Count; t++)
@@ -111,8 +117,8 @@ public static class Plots
         for (int s = 0; s < oodSplits.Count; s++) plt.Legend.ManualItems.Add(new LegendItem { LabelText = oodSplits[s], FillColor = SplitColor(r, oodSplits[s]) });
         plt.ShowLegend(Alignment.UpperLeft);
         plt.Axes.Bottom.SetTicks(Enumerable.Range(0, targets.Count).Select(i => (double)i).ToArray(), labels.ToArray());
-        plt.Title("Generalization gap of each proxy: agreement on iid minus agreement on the split");
-        plt.YLabel("agreement gap (iid − split)");
+        plt.Title($"Generalization gap of each proxy: agreement on {reference} minus agreement on the split");
+        plt.YLabel($"agreement gap ({reference} − split)");
         return Save(plt, dir, "gaps.png", Math.Max(W, 130 * targets.Count), 460);
     }
 
@@ -205,7 +211,7 @@ public static class Plots
     {
         if (r.CategoryRows.Count == 0 || r.Categories.Count < 2) return null;
         var plt = new Plot();
-        var ood = r.Splits.Where(s => s != FaithfulnessRows.ReferenceSplit).ToList();
+        var ood = r.Splits.Where(s => s != r.Statistics.Reference).ToList();
         double width = 0.8 / Math.Max(1, ood.Count);
         for (int c = 0; c < r.Categories.Count; c++)
             for (int s = 0; s < ood.Count; s++)
@@ -219,7 +225,7 @@ public static class Plots
         for (int s = 0; s < ood.Count; s++) plt.Legend.ManualItems.Add(new LegendItem { LabelText = ood[s], FillColor = SplitColor(r, ood[s]) });
         plt.ShowLegend(Alignment.UpperLeft);
         plt.Axes.Bottom.SetTicks(Enumerable.Range(0, r.Categories.Count).Select(i => (double)i).ToArray(), r.Categories.Select(c => c.Replace('_', ' ')).ToArray());
-        plt.Title("Agreement gap (iid − split) by category, mean over proxies and heads", 12);
+        plt.Title($"Agreement gap ({r.Statistics.Reference} − split) by category, mean over proxies and heads", 12);
         plt.YLabel("agreement gap");
         return Save(plt, dir, "category_gaps.png");
     }

@@ -14,9 +14,9 @@ public static class ReportBuilder
     /// <summary>A section of the report: heading, prose, tables (markdown-ish rows) and figures.</summary>
     sealed record Section(string Title, string Intro, List<(string Caption, List<string[]> Rows)> Tables, List<(string File, string Caption)> Figures);
 
-    public static void Build(string resultsDir, string reportDir, int resamples = Statistics.StudyStatistics.DefaultResamples)
+    public static void Build(string resultsDir, string reportDir, int resamples = Statistics.StudyStatistics.DefaultResamples, string? referenceSplit = null)
     {
-        var r = ResultsSet.Load(resultsDir, resamples);
+        var r = ResultsSet.Load(resultsDir, resamples, referenceSplit);
         using var staging = new StagingDirectory(reportDir);
         // The pooled statistics every table, plot and finding below reads; also written out for pandas.
         Csv.Save(Path.Combine(staging.Path, "statistics.csv"), r.Statistics.Rows);
@@ -55,14 +55,14 @@ public static class ReportBuilder
             var rows = new List<string[]> { new[] { Simplify.ProxyCatalog.NounOf(proxy) }.Concat(r.Splits).ToArray() };
             foreach (var p in r.Parameters(proxy, site, head))
                 rows.Add(new[] { p?.ToString() ?? "–" }.Concat(r.Splits.Select(s => Cell(r, proxy, p, site, head, s))).ToArray());
-            tables.Add(($"{proxy} at {site} head {head}: agreement with the model [95 % interval, seeds and sequences resampled]; ▼ gap = iid − split (bold when significant at a false discovery rate of {r.Statistics.Fdr:P0})", rows));
-            foreach (var metric in new[] { SplitFaithfulness.Agreement, SplitFaithfulness.AttentionJsd })
+            tables.Add(($"{proxy} at {site} head {head}: agreement with the model [95 % interval, seeds and sequences resampled]; ▼ gap = {r.Statistics.Reference} − split (bold when significant at a false discovery rate of {r.Statistics.Fdr:P0})", rows));
+            foreach (var metric in new[] { SplitFaithfulness.Agreement, SplitFaithfulness.AttentionJsd, SplitFaithfulness.AttentionJsdScored })
                 if (Plots.Sweep(r, dir, proxy, site, head, metric) is string f) figs.Add((f, $"{proxy} at {site} head {head}: {metric.Replace('_', ' ')} vs {Simplify.ProxyCatalog.NounOf(proxy)}, one line per split, band = 95 % interval"));
         }
         list.Add(new Section("Faithfulness of each proxy", $"Each proxy is fitted on {r.Manifest.FitN} {r.Manifest.FitSplit} sequences and spliced into the model at one head; agreement is the fraction of scored positions where the proxy's prediction equals the model's. Means over {r.Seeds} seed(s).", tables, figs));
 
         // 3. Gaps.
-        list.Add(new Section("Generalization gaps at one parameter per proxy", "A secondary view (the findings and tables above cover every sweep point): agreement on iid minus agreement on each split, for each proxy at the parameter a researcher would pick — the smallest rank or cluster count whose iid agreement is at least 0.95 (else the largest swept). Error bars: 95 % intervals pooled over seeds and sequences.",
+        list.Add(new Section("Generalization gaps at one parameter per proxy", $"A secondary view (the findings and tables above cover every sweep point): agreement on {r.Statistics.Reference} minus agreement on each split, for each proxy at the parameter a researcher would pick — the smallest rank or cluster count whose iid agreement is at least 0.95 (else the largest swept). Error bars: 95 % intervals pooled over seeds and sequences.",
             [], [(Plots.Gaps(r, dir), "Agreement gap per proxy and split")]));
 
         // 4. Attention maps.
@@ -97,7 +97,7 @@ public static class ReportBuilder
     static Section? CategorySection(ResultsSet r, string dir)
     {
         if (r.CategoryRows.Count == 0 || r.Categories.Count < 2) return null;
-        var ood = r.Splits.Where(s => s != FaithfulnessRows.ReferenceSplit).ToList();
+        var ood = r.Splits.Where(s => s != r.Statistics.Reference).ToList();
         var acc = new List<string[]> { new[] { "category" }.Concat(r.Splits.SelectMany(s => new[] { $"{s}: model", $"{s}: bigram", $"{s}: share" })).ToArray() };
         foreach (var (c, ci) in r.Categories.Select((c, i) => (c, i)))
             acc.Add(new[] { c }.Concat(r.Splits.SelectMany(s =>
@@ -126,7 +126,7 @@ public static class ReportBuilder
         if (Plots.CategoryGaps(r, dir) is string f) figs.Add((f, "Agreement gap by category and split, mean over every proxy and head at its chosen parameter; error bars: standard deviation over them"));
         return new Section("Accuracy and faithfulness by category", "Which kind of character carries the gaps? Scored positions fall into closing brackets, characters of an identifier that already occurred earlier in the window (the copying, induction-head behaviour) and everything else. Share = fraction of the split's scored positions.",
             [("Model accuracy (mean over seeds) and the bigram baseline per category", acc),
-             ("Agreement gap (iid − split) per category, each proxy at its chosen parameter (bold when significant at a false discovery rate of 5 %)", gaps)], figs);
+             ($"Agreement gap ({r.Statistics.Reference} − split) per category, each proxy at its chosen parameter (bold when significant at a false discovery rate of 5 %)", gaps)], figs);
     }
 
     /// <summary>"0.912 [0.90, 0.93] ▼+0.041": the pooled agreement, its interval, and the gap to iid (bold when significant).</summary>

@@ -29,7 +29,10 @@ public sealed class ResultsSet
     StudyStatistics? _statistics;
 
     /// <summary>The pooled intervals and tests of the whole study, computed from the per-sequence outcomes on first use.</summary>
-    public StudyStatistics Statistics => _statistics ??= StudyStatistics.Compute(Outcomes, Splits, FaithfulnessRows.ReferenceSplit, StatisticsResamples);
+    public StudyStatistics Statistics => _statistics ??= StudyStatistics.Compute(Outcomes, Splits, Manifest.ReferenceSplits, ReferenceSplit ?? Manifest.ReferenceSplits[0], StatisticsResamples);
+
+    /// <summary>The reference split the report leads with (<c>--reference-split</c>); null = the in-distribution one.</summary>
+    public string? ReferenceSplit { get; init; }
 
     public IReadOnlyList<string> Splits => Manifest.Splits;
     public int Seeds => Manifest.Runs.Count;
@@ -39,7 +42,7 @@ public sealed class ResultsSet
 
     public IReadOnlyList<string> Categories => Manifest.Categories;
 
-    public static ResultsSet Load(string dir, int statisticsResamples = StudyStatistics.DefaultResamples)
+    public static ResultsSet Load(string dir, int statisticsResamples = StudyStatistics.DefaultResamples, string? referenceSplit = null)
     {
         if (!System.IO.Directory.Exists(dir)) throw new UserError($"{dir}: results directory not found (make one with `mirage simplify --out {dir}`)");
         string P(string f) => Path.Combine(dir, f);
@@ -51,7 +54,7 @@ public sealed class ResultsSet
         }
         return new ResultsSet
         {
-            Directory = dir, StatisticsResamples = statisticsResamples,
+            Directory = dir, StatisticsResamples = statisticsResamples, ReferenceSplit = referenceSplit,
             Manifest = Json.Load<SimplifyManifest>(P("manifest.json"), "results manifest"),
             Rows = CsvReader.Read<FaithfulnessRow>(P("faithfulness.csv")),
             Summary = CsvReader.Read<SummaryRow>(P("faithfulness_summary.csv")),
@@ -77,11 +80,10 @@ public sealed class ResultsSet
     public IEnumerable<CategoryRow> PerSeed(string proxy, int? parameter, string site, int? head, string split, string category, string metric) =>
         CategoryRows.Where(r => r.Proxy == proxy && r.Parameter == parameter && r.Site == site && r.Head == head && r.Split == split && r.Category == category && r.Metric == metric);
 
-    /// <summary>Mean-over-seeds agreement gap of every (proxy, site, head) at its chosen parameter, for one split and category.</summary>
+    /// <summary>The pooled agreement gap (to the lead reference) of every (proxy, site, head) at its chosen parameter, for one split and category.</summary>
     public List<double> CategoryGaps(string split, string category) =>
-        Targets().Select(t => PerSeed(t.Proxy, Chosen(t.Proxy, t.Site, t.Head), t.Site, t.Head, split, category, SplitFaithfulness.Gap(SplitFaithfulness.Agreement))
-                .Where(x => x.Value is not null).Select(x => x.Value!.Value).ToList())
-            .Where(v => v.Count > 0).Select(v => v.Average()).ToList();
+        Targets().Select(t => Statistics.Find(StudyStatistics.AgreementGap, t.Proxy, Chosen(t.Proxy, t.Site, t.Head), t.Site, t.Head, split, category)?.Estimate)
+            .Where(v => v is not null).Select(v => v!.Value).ToList();
 
     /// <summary>Every (proxy, site, head) measured, in a stable order.</summary>
     public List<(string Proxy, string Site, int? Head)> Targets() =>

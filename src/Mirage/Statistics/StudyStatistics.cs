@@ -28,27 +28,36 @@ public sealed class StudyStatistics
     public required IReadOnlyList<StatRow> Rows { get; init; }
     public required double Fdr { get; init; }
     public required int Resamples { get; init; }
+    /// <summary>The reference split the findings lead with (<c>--reference-split</c>).</summary>
     public required string Reference { get; init; }
+    /// <summary>Every reference split gaps were measured against (Dyck: iid and seen_structure), the in-distribution split first.</summary>
+    public required IReadOnlyList<string> References { get; init; }
     public required int Seeds { get; init; }
 
-    readonly Dictionary<(string, string, int?, string, int?, string, string), StatRow> _index = new();
+    readonly Dictionary<(string, string, int?, string, int?, string, string, string), StatRow> _index = new();
 
     public IEnumerable<StatRow> Tests => Rows.Where(r => r.Test != Agreement);
 
     public int TestCount => Tests.Count();
 
-    public StatRow? Find(string test, string proxy, int? parameter, string site, int? head, string split, string category = OutcomeKey.AllCategories)
+    /// <summary>A row by its keys; an agreement gap is taken against <paramref name="reference"/>, by default the lead <see cref="Reference"/>.</summary>
+    public StatRow? Find(string test, string proxy, int? parameter, string site, int? head, string split, string category = OutcomeKey.AllCategories, string? reference = null)
     {
-        if (_index.Count == 0) foreach (var r in Rows) _index[(r.Test, r.Proxy, r.Parameter, r.Site, r.Head, r.Split, r.Category)] = r;
-        return _index.GetValueOrDefault((test, proxy, parameter, site, head, split, category));
+        if (_index.Count == 0) foreach (var r in Rows) _index[(r.Test, r.Proxy, r.Parameter, r.Site, r.Head, r.Split, r.Category, r.Reference)] = r;
+        return _index.GetValueOrDefault((test, proxy, parameter, site, head, split, category, test == AgreementGap ? reference ?? Reference : ""));
     }
 
     sealed record Target(string Proxy, int? Parameter, string Site, int? Head, string Category);
 
-    public static StudyStatistics Compute(IReadOnlyList<SequenceOutcomes> outcomes, IReadOnlyList<string> splits, string reference,
+    /// <param name="references">
+    /// The splits gaps are measured against, the in-distribution one first (its split gets no accuracy test: the
+    /// question there is out-of-distribution generalization); <paramref name="lead"/> is the one findings lead with.
+    /// </param>
+    public static StudyStatistics Compute(IReadOnlyList<SequenceOutcomes> outcomes, IReadOnlyList<string> splits, IReadOnlyList<string> references, string lead,
         int resamples = DefaultResamples, double fdr = DefaultFdr)
     {
         if (resamples < 1) throw new UserError($"--resamples must be >= 1, found {resamples}");
+        if (!references.Contains(lead)) throw new UserError($"--reference-split {lead}: expected one of {string.Join(", ", references)}");
         var cells = new Dictionary<OutcomeKey, SequenceOutcomes>();
         foreach (var c in outcomes.Where(c => Needed.Contains(c.Key.Metric))) cells[c.Key] = c;
         var seeds = cells.Keys.Select(k => k.Seed).Distinct().Order().ToArray();
@@ -122,9 +131,8 @@ public sealed class StudyStatistics
                 var (lo, hi, _) = PooledBootstrap.Summarize(v.Reps);
                 rows.Add(new StatRow(Agreement, t.Proxy, t.Parameter, t.Site, t.Head, t.Category, split, "", v.Est, Fin(lo), Fin(hi), null, null, false, v.Seeds, resamples));
             }
-            foreach (var split in splits.Where(s => s != reference && Has(s)))
-            {
-                if (Has(reference))
+            foreach (var reference in references.Where(Has))
+                foreach (var split in splits.Where(s => s != reference && Has(s)))
                 {
                     var g = Pool(s => Exact(s, reference, "agreement", split, "agreement"), (s, b) => Rep(s, b, reference, "agreement", split, "agreement"),
                         (a, b, c, d) => Ratio(a, b) - Ratio(c, d));
@@ -132,6 +140,8 @@ public sealed class StudyStatistics
                     tests.Add(rows.Count);
                     rows.Add(new StatRow(AgreementGap, t.Proxy, t.Parameter, t.Site, t.Head, t.Category, split, reference, g.Est, Fin(lo), Fin(hi), Fin(p), null, false, g.Seeds, resamples));
                 }
+            foreach (var split in splits.Where(s => s != references[0] && Has(s)))
+            {
                 // Paired: proxy and model scored on the same positions, so the difference is taken per sequence.
                 var a = Pool(s => Exact(s, split, "proxy_accuracy", split, "model_accuracy"), (s, b) => Rep(s, b, split, "proxy_accuracy", split, "model_accuracy"),
                     (pc, den, mc, _) => den == 0 ? double.NaN : (double)(pc - mc) / den);
@@ -143,7 +153,7 @@ public sealed class StudyStatistics
         var q = BenjaminiHochberg.QValues(tests.Select(i => rows[i].PValue ?? double.NaN).ToList());
         for (int j = 0; j < tests.Count; j++)
             rows[tests[j]] = rows[tests[j]] with { QValue = Fin(q[j]), Significant = double.IsFinite(q[j]) && q[j] <= fdr };
-        return new StudyStatistics { Rows = rows, Fdr = fdr, Resamples = resamples, Reference = reference, Seeds = seeds.Length };
+        return new StudyStatistics { Rows = rows, Fdr = fdr, Resamples = resamples, Reference = lead, References = references.ToList(), Seeds = seeds.Length };
     }
 
     static double? Fin(double v) => double.IsFinite(v) ? v : null;

@@ -36,6 +36,13 @@ public interface ISequenceTask
     /// <summary>The out-of-distribution split that tests deeper nesting (Dyck: unseen_depth; code: deep_nesting).</summary>
     string DeepSplit => "unseen_depth";
 
+    /// <summary>
+    /// The splits a gap can be measured against, the in-distribution one first. Dyck adds seen_structure, the strings
+    /// of seen structure that Murty et al. validate on: iid holds fresh strings of the training distribution, about a
+    /// third of them long strings of unseen structure, so a gap to iid and a gap to seen_structure answer different questions.
+    /// </summary>
+    IReadOnlyList<string> ReferenceSplits => ["iid"];
+
     /// <summary>Splits whose first suitable sequence the report shows attention maps for.</summary>
     IReadOnlyList<string> ExampleSplits => ["iid", DeepSplit];
 

@@ -52,16 +52,17 @@ public sealed class SyntheticOutcomes(int seeds, int sequences, int positions, i
     }
 
     /// <summary>A results set around these outcomes, as `mirage report` would load it (rows carry the per-seed values).</summary>
-    public ResultsSet Results(IReadOnlyList<string> splits, int resamples)
+    public ResultsSet Results(IReadOnlyList<string> splits, int resamples, IReadOnlyList<string>? references = null, string? lead = null)
     {
         var rows = Cells.Select(c => new FaithfulnessRow(c.Key.Seed, $"runs/seed{c.Key.Seed}", c.Key.Proxy, c.Key.Parameter, c.Key.Site, c.Key.Head, c.Key.Split,
             c.Key.Metric, c.Numerator.Sum() / c.Denominator.Sum(), null, null, c.Denominator.Sum())).ToList();
         var manifest = new SimplifyManifest("dyck", "data", Enumerable.Range(0, seeds).Select(s => new RunRef(s, $"runs/seed{s}")).ToList(),
-            rows.Select(r => r.Proxy).Distinct().ToList(), new Dictionary<string, IReadOnlyList<int?>>(), ["blocks.0.attn"], "train", 100, splits, 100);
+            rows.Select(r => r.Proxy).Distinct().ToList(), new Dictionary<string, IReadOnlyList<int?>>(), ["blocks.0.attn"], "train", 100, splits, 100)
+            { ReferenceSplits = references ?? ["iid"] };
         return new ResultsSet
         {
             Directory = "synthetic", Manifest = manifest, Rows = rows, Summary = FaithfulnessRows.Summarize(rows), Breakdown = [], ModelAccuracy = [],
-            Examples = [], PcaPoints = [], CategoryRows = [], Baseline = [], Outcomes = Cells, StatisticsResamples = resamples,
+            Examples = [], PcaPoints = [], CategoryRows = [], Baseline = [], Outcomes = Cells, StatisticsResamples = resamples, ReferenceSplit = lead,
         };
     }
 }

@@ -15,6 +15,7 @@ public sealed class DyckTask : ISequenceTask
     public Vocabulary Vocabulary { get; }
     public IReadOnlyList<int> CandidateIds { get; }
     public IReadOnlyList<string> Categories { get; } = ["closing_bracket"];
+    public IReadOnlyList<string> ReferenceSplits { get; } = ["iid", "seen_structure"];
     public ModelConfig DefaultModel => new();
 
     public DyckTask(int k, int minDistance = 10)

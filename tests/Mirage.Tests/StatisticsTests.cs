@@ -146,6 +146,30 @@ public class StatisticsTests
     }
 
     [Fact]
+    public void A_planted_length_effect_is_attributed_to_length_and_a_planted_depth_effect_is_not()
+    {
+        // Length: agreement falls with length on both splits alike; ood's strings are longer. Depth: ood agrees less at every length.
+        var syn = new SyntheticOutcomes(seeds: 3, sequences: 400, positions: 8, randomSeed: 31);
+        syn.Lengths("iid", 4, 64);
+        syn.Lengths("ood", 33, 128);
+        syn.Add("pca", 1, "iid", agree: 0, agreeAtLength: l => l <= 64 ? 0.97 : 0.80);
+        syn.Add("pca", 1, "ood", agree: 0, agreeAtLength: l => l <= 64 ? 0.97 : 0.80);
+        syn.Add("pca", 2, "iid", agree: 0.97);
+        syn.Add("pca", 2, "ood", agree: 0.90);
+        var r = syn.Results(Splits, resamples: 2000, lengthBinWidth: 32);
+        var st = r.Statistics;
+        var lengthRaw = st.Find(StudyStatistics.AgreementGap, "pca", 1, "blocks.0.attn", 0, "ood")!;
+        var lengthMatched = st.Find(StudyStatistics.AgreementGapLengthMatched, "pca", 1, "blocks.0.attn", 0, "ood")!;
+        Assert.True(lengthRaw.Significant && lengthRaw.Estimate > 0.05, $"raw gap {lengthRaw.Estimate}");
+        Assert.False(lengthMatched.Significant, $"length-matched gap {lengthMatched.Estimate} q {lengthMatched.QValue}");
+        var depthMatched = st.Find(StudyStatistics.AgreementGapLengthMatched, "pca", 2, "blocks.0.attn", 0, "ood")!;
+        Assert.True(depthMatched.Significant && Math.Abs(depthMatched.Estimate!.Value - 0.07) < 0.02, $"length-matched gap {depthMatched.Estimate}");
+        var line = Assert.Single(Findings.From(r), f => f.StartsWith("Depth or length — pca at blocks.0.attn head 0 on ood"));
+        Assert.Contains("holds at r = 2", line);
+        Assert.Contains("is not significant at r = 1", line);
+    }
+
+    [Fact]
     public void Outcomes_round_trip_through_safetensors_and_a_foreign_tensor_is_refused()
     {
         var dir = Directory.CreateTempSubdirectory("mirage-outcomes-").FullName;

@@ -106,7 +106,8 @@ public static class SimplifyCommand
     {
         public static void Print(CliContext ctx, SimplifyResults r)
         {
-            var st = Statistics.StudyStatistics.Compute(r.Outcomes, r.Manifest.Splits, r.Manifest.ReferenceSplits, r.Manifest.ReferenceSplits[0]);
+            var st = Statistics.StudyStatistics.Compute(r.Outcomes, r.Manifest.Splits, r.Manifest.ReferenceSplits, r.Manifest.ReferenceSplits[0],
+                lengths: r.SequenceLengths, lengthBinWidth: r.Manifest.LengthBinWidth);
             foreach (var (proxy, site, head) in r.Rows.Select(x => (x.Proxy, x.Site, x.Head)).Distinct())
             {
                 var t = new Table().Title($"{proxy} at {site} head {head}: agreement (mean over {r.Manifest.Runs.Count} seed(s)); ▼gap = {st.Reference} − split, * = significant (FDR {st.Fdr:P0}, seeds and sequences pooled)")

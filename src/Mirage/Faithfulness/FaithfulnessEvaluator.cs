@@ -58,7 +58,14 @@ public static class FaithfulnessEvaluator
                         c[SplitFaithfulness.ModelAccuracy].Add(seq, mAcc);
                         c[SplitFaithfulness.LogitKl].Add(seq, kl[i]);
                     }
-                    foreach (var (breakdown, key) in new[] { ("depth", sb.Depth[i]), ("distance", sb.Distance[i]) })
+                    var breakdowns = new List<(string, int)> { ("depth", sb.Depth[i]), ("distance", sb.Distance[i]) };
+                    if (task.LengthBinWidth > 0)
+                    {
+                        int bin = LengthBins.Of(LengthBins.LengthOf(seqs[sb.Row[i]]), task.LengthBinWidth);
+                        breakdowns.Add(("length", bin));
+                        breakdowns.Add((LengthBins.DepthBreakdown(bin, task.LengthBinWidth), sb.Depth[i]));
+                    }
+                    foreach (var (breakdown, key) in breakdowns)
                     {
                         res.AddBreakdown(breakdown, key, SplitFaithfulness.Agreement, agree);
                         res.AddBreakdown(breakdown, key, SplitFaithfulness.ProxyAccuracy, pAcc);

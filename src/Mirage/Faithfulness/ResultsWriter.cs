@@ -16,7 +16,7 @@ public static class ResultsWriter
         Csv.Save(P("breakdown.csv"), r.Breakdown);
         Csv.Save(P("model_accuracy.csv"), r.ModelAccuracy);
         Csv.Save(P("baseline.csv"), r.Baseline);
-        Statistics.OutcomesFile.Write(P(Statistics.OutcomesFile.FileName), r.Outcomes);
+        Statistics.OutcomesFile.Write(P(Statistics.OutcomesFile.FileName), r.Outcomes, r.SequenceLengths);
         if (r.CategoryRows.Count > 0) Csv.Save(P("faithfulness_by_category.csv"), r.CategoryRows);
         AtomicFile.WriteAllText(P("faithfulness.json"), System.Text.Json.JsonSerializer.Serialize(new { manifest = r.Manifest, rows = r.Rows, summary }, Json.Compact));
         AtomicFile.WriteAllText(P("examples.json"), System.Text.Json.JsonSerializer.Serialize(r.Examples, Json.Compact));

@@ -11,6 +11,8 @@ public sealed record SimplifyManifest(string Task, string Data, IReadOnlyList<Ru
     public string DeepSplit { get; init; } = "unseen_depth";
     /// <summary>The splits gaps can be measured against (<see cref="Tasks.ISequenceTask.ReferenceSplits"/>), in-distribution first.</summary>
     public IReadOnlyList<string> ReferenceSplits { get; init; } = ["iid"];
+    /// <summary>Width of the length bins of breakdown.csv and the length-matched gaps (<see cref="Tasks.ISequenceTask.LengthBinWidth"/>); 0 = none.</summary>
+    public int LengthBinWidth { get; init; }
     /// <summary>libtorch threads the results were computed with (results are bit-identical only at the same count).</summary>
     public int Threads { get; init; }
 }

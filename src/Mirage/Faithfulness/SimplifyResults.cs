@@ -13,4 +13,6 @@ public sealed class SimplifyResults
     public List<PcaPoints> PcaPoints { get; } = new();
     /// <summary>Per-sequence outcomes of every cell (outcomes.safetensors), for the pooled statistics.</summary>
     public List<Statistics.SequenceOutcomes> Outcomes { get; } = new();
+    /// <summary>Per evaluation split, each sequence's length (tokens, START and END not counted), kept with the outcomes.</summary>
+    public Dictionary<string, int[]> SequenceLengths { get; } = new();
 }

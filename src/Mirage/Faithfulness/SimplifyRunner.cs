@@ -46,8 +46,9 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
         {
             Manifest = new SimplifyManifest(data.Task.Name, PathLabel(data.Directory), infos.Select(x => new RunRef(x.Info.Training.Seed, PathLabel(x.Run))).ToList(),
                 config.Proxies.Distinct().ToList(), sweeps, heads.Select(h => HookSites.Attn(h.Layer)).Distinct().ToList(), config.FitSplit, config.FitN, evalSplits, config.BootstrapResamples)
-            { Categories = data.Task.Categories, DeepSplit = data.Task.DeepSplit, Threads = config.Threads, ReferenceSplits = data.Task.ReferenceSplits.Where(evalSplits.Contains).ToList() },
+            { Categories = data.Task.Categories, DeepSplit = data.Task.DeepSplit, Threads = config.Threads, ReferenceSplits = data.Task.ReferenceSplits.Where(evalSplits.Contains).ToList(), LengthBinWidth = data.Task.LengthBinWidth },
         };
+        foreach (var split in evalSplits) results.SequenceLengths[split] = data.Splits[split].Select(LengthBins.LengthOf).ToArray();
         if (data.Splits.TryGetValue("train", out var train))
         {
             var bigram = BigramBaseline.Fit(data.Task, train);

@@ -34,8 +34,39 @@ public static class Findings
                 : $"{more.Count} of {r.Targets().Count} proxy/head pairs show significant gaps (below)."));
             lines.AddRange(more.Select(m => $"[against {other}] {m}"));
         }
+        lines.AddRange(DepthOrLength(r, st));
         lines.AddRange(GeneralizationFindings(st));
         return lines;
+    }
+
+    /// <summary>
+    /// Depth or length: where a proxy's agreement on the deep split drops significantly below the in-distribution
+    /// split, does the drop survive comparing sequences of the same length (the length-matched gap)? One line per
+    /// proxy and head with such a drop.
+    /// </summary>
+    static IEnumerable<string> DepthOrLength(ResultsSet r, StudyStatistics st)
+    {
+        string inDist = st.References[0], deep = r.DeepSplit;
+        int width = r.Manifest.LengthBinWidth;
+        if (width <= 0) yield break;
+        foreach (var (proxy, site, head) in r.Targets())
+        {
+            var ps = r.Parameters(proxy, site, head);
+            string? sym = ProxyCatalog.SymbolOf(proxy);
+            var drops = ps.Select(p => (P: p, Raw: st.Find(StudyStatistics.AgreementGap, proxy, p, site, head, deep, reference: inDist),
+                    Matched: st.Find(StudyStatistics.AgreementGapLengthMatched, proxy, p, site, head, deep)))
+                .Where(x => x.Raw is { Significant: true, Estimate: > 0 } && x.Matched?.Estimate is not null).ToList();
+            if (drops.Count == 0) continue;
+            var holds = drops.Where(x => x.Matched!.Significant && x.Matched.Estimate > 0).ToList();
+            var gone = drops.Where(x => !(x.Matched!.Significant && x.Matched.Estimate > 0)).ToList();
+            string At(IEnumerable<int?> p) => sym is null ? "" : $" at {sym} = {string.Join(", ", p)}";
+            var text = $"Depth or length — {Label(proxy, null, site, head)} on {deep}: compared within {width}-token length bins, the drop below {inDist}";
+            if (holds.Count > 0) text += $" holds{At(holds.Select(x => x.P))} (length-matched gap {Gaps(holds.Select(x => x.Matched!).ToList())}, raw {Gaps(holds.Select(x => x.Raw!).ToList())})";
+            if (holds.Count > 0 && gone.Count > 0) text += ";";
+            if (gone.Count > 0)
+                text += $" {(holds.Count > 0 ? "it " : "")}is not significant{At(gone.Select(x => x.P))} (length-matched gap {Gaps(gone.Select(x => x.Matched!).ToList())}, raw {Gaps(gone.Select(x => x.Raw!).ToList())}): there, sequences of the same length show no significant drop, so the data do not attribute it to depth";
+            yield return text + ".";
+        }
     }
 
     /// <summary>

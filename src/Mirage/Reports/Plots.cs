@@ -204,6 +204,35 @@ public static class Plots
     }
 
     /// <summary>
+    /// 8. Depth or length: the model's accuracy (solid) and the proxies' mean agreement at their chosen parameters
+    /// (dashed) per length bin, on the in-distribution split, the long unseen-structure split and the deep split.
+    /// </summary>
+    public static string? LengthBins(ResultsSet r, string dir, IReadOnlyList<string> splits)
+    {
+        int width = r.Manifest.LengthBinWidth;
+        if (width <= 0) return null;
+        var keys = r.Breakdown.Where(b => b.Breakdown == "length").Select(b => b.Key).Distinct().Order().ToList();
+        if (keys.Count == 0) return null;
+        var plt = new Plot();
+        foreach (var split in splits)
+            foreach (var (metric, dashed) in new[] { (SplitFaithfulness.ModelAccuracy, false), (SplitFaithfulness.Agreement, true) })
+            {
+                var pts = keys.Select(k => (K: k, V: r.BreakdownAverage(split, "length", k, metric))).Where(x => x.V is not null).ToList();
+                if (pts.Count == 0) continue;
+                var sc = plt.Add.Scatter(pts.Select(x => (double)x.K).ToArray(), pts.Select(x => x.V!.Value.Value).ToArray());
+                sc.Color = SplitColor(r, split); sc.LineWidth = 2; sc.MarkerSize = 6;
+                if (dashed) sc.LinePattern = LinePattern.Dashed;
+                sc.LegendText = $"{split}: {(dashed ? "agreement (proxies)" : "model accuracy")}";
+            }
+        plt.Axes.Bottom.SetTicks(keys.Select(k => (double)k).ToArray(), keys.Select(k => Evaluation.LengthBins.Label(k, width)).ToArray());
+        plt.Axes.SetLimitsY(0, 1.02);
+        plt.Title("Depth or length: accuracy and agreement by sequence length", 12);
+        plt.XLabel("sequence length (tokens)"); plt.YLabel("accuracy / agreement");
+        plt.ShowLegend(Alignment.LowerLeft);
+        return Save(plt, dir, "length_bins.png");
+    }
+
+    /// <summary>
     /// 7. (Tasks with categories.) Agreement gap per category of scored position and OOD split, averaged over every
     /// proxy and head at its chosen parameter; error bars: the spread (standard deviation) over those proxies and heads.
     /// </summary>

@@ -65,6 +65,9 @@ public static class ReportBuilder
         list.Add(new Section("Generalization gaps at one parameter per proxy", $"A secondary view (the findings and tables above cover every sweep point): agreement on {r.Statistics.Reference} minus agreement on each split, for each proxy at the parameter a researcher would pick — the smallest rank or cluster count whose iid agreement is at least 0.95 (else the largest swept). Error bars: 95 % intervals pooled over seeds and sequences.",
             [], [(Plots.Gaps(r, dir), "Agreement gap per proxy and split")]));
 
+        // 3b. Depth or length.
+        if (LengthSection(r, dir) is Section len) list.Add(len);
+
         // 4. Attention maps.
         var maps = new List<(string, string)>();
         foreach (var ex in r.Examples.Where(e => e.Seed == r.Examples.FirstOrDefault()?.Seed))
@@ -130,6 +133,45 @@ public static class ReportBuilder
     }
 
     /// <summary>"0.912 [0.90, 0.93] ▼+0.041": the pooled agreement, its interval, and the gap to iid (bold when significant).</summary>
+    /// <summary>
+    /// Depth or length? The deep split's strings are also longer: accuracy and agreement per length bin, agreement by
+    /// depth within each length bin, and the length-matched gap of every proxy at its chosen parameter.
+    /// </summary>
+    static Section? LengthSection(ResultsSet r, string dir)
+    {
+        int width = r.Manifest.LengthBinWidth;
+        string inDist = r.Statistics.References[0], deep = r.DeepSplit;
+        var keys = r.Breakdown.Where(b => b.Breakdown == "length").Select(b => b.Key).Distinct().Order().ToList();
+        if (width <= 0 || keys.Count == 0) return null;
+        var shown = new[] { inDist, "unseen_structure_long", deep }.Where(r.Splits.Contains).Distinct().ToList();
+        var figs = new List<(string, string)>();
+        if (Plots.LengthBins(r, dir, shown) is string f)
+            figs.Add((f, $"Model accuracy (solid) and mean agreement of the proxies at their chosen parameters (dashed) per length bin; bins with fewer than 20 scored positions omitted"));
+        // Agreement by depth within each length bin: in-distribution / deep.
+        var depths = r.Breakdown.Where(b => b.Breakdown.StartsWith("depth_in_length_") && (b.Split == inDist || b.Split == deep)).Select(b => b.Key).Distinct().Order().ToList();
+        var byDepth = new List<string[]> { new[] { "depth" }.Concat(keys.Select(k => Evaluation.LengthBins.Label(k, width))).ToArray() };
+        foreach (var d in depths)
+            byDepth.Add(new[] { d.ToString() }.Concat(keys.Select(k =>
+            {
+                var name = Evaluation.LengthBins.DepthBreakdown(k, width);
+                var a = r.BreakdownAverage(inDist, name, d, SplitFaithfulness.Agreement);
+                var b = r.BreakdownAverage(deep, name, d, SplitFaithfulness.Agreement);
+                return a is null && b is null ? "" : $"{(a is { } x ? F(x.Value) : "–")} / {(b is { } y ? F(y.Value) : "–")}";
+            })).ToArray());
+        var matched = new List<string[]> { new[] { "proxy", $"gap to {inDist}", "length-matched gap" } };
+        foreach (var (proxy, site, head) in r.Targets())
+        {
+            var p = r.Chosen(proxy, site, head);
+            var raw = r.Statistics.Find(Statistics.StudyStatistics.AgreementGap, proxy, p, site, head, deep, reference: inDist);
+            var lm = r.Statistics.Find(Statistics.StudyStatistics.AgreementGapLengthMatched, proxy, p, site, head, deep);
+            string Show(Statistics.StatRow? t) => t?.Estimate is double g ? (t.Significant ? $"**{Format.Signed(g)}**" : Format.Signed(g)) + " " + Format.Interval(t.CiLow, t.CiHigh) : "";
+            matched.Add([Findings.Label(proxy, p, site, head), Show(raw), Show(lm)]);
+        }
+        return new Section("Depth or length?", $"Strings of {deep} are deeper and also longer than training strings, and long strings are rare in training. These tables separate the two: agreement within {width}-token length bins, and the length-matched gap — the gap to {inDist} within each length bin, weighted by {deep}'s scored positions — with the same pooled bootstrap and false discovery rate as every other test. A gap that survives matching lengths is a depth effect.",
+            [($"Agreement by depth of the closed bracket within each length bin, {inDist} / {deep} (mean over proxies at their chosen parameters; cells with fewer than 20 positions empty)", byDepth),
+             ($"Gap on {deep} to {inDist}, raw and length-matched, each proxy at its chosen parameter (bold when significant at a false discovery rate of 5 %)", matched)], figs);
+    }
+
     static string Cell(ResultsSet r, string proxy, int? p, string site, int? head, string split)
     {
         var v = r.Statistics.Find(Statistics.StudyStatistics.Agreement, proxy, p, site, head, split);

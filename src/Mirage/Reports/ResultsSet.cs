@@ -29,7 +29,11 @@ public sealed class ResultsSet
     StudyStatistics? _statistics;
 
     /// <summary>The pooled intervals and tests of the whole study, computed from the per-sequence outcomes on first use.</summary>
-    public StudyStatistics Statistics => _statistics ??= StudyStatistics.Compute(Outcomes, Splits, Manifest.ReferenceSplits, ReferenceSplit ?? Manifest.ReferenceSplits[0], StatisticsResamples);
+    public StudyStatistics Statistics => _statistics ??= StudyStatistics.Compute(Outcomes, Splits, Manifest.ReferenceSplits, ReferenceSplit ?? Manifest.ReferenceSplits[0],
+        StatisticsResamples, lengths: SequenceLengths, lengthBinWidth: Manifest.LengthBinWidth);
+
+    /// <summary>Per split, each sequence's length (from outcomes.safetensors).</summary>
+    public Dictionary<string, int[]> SequenceLengths { get; init; } = new();
 
     /// <summary>The reference split the report leads with (<c>--reference-split</c>); null = the in-distribution one.</summary>
     public string? ReferenceSplit { get; init; }
@@ -45,6 +49,10 @@ public sealed class ResultsSet
     public static ResultsSet Load(string dir, int statisticsResamples = StudyStatistics.DefaultResamples, string? referenceSplit = null)
     {
         if (!System.IO.Directory.Exists(dir)) throw new UserError($"{dir}: results directory not found (make one with `mirage simplify --out {dir}`)");
+        var outcomesPath = Path.Combine(dir, OutcomesFile.FileName);
+        if (!File.Exists(outcomesPath))
+            throw new UserError($"{outcomesPath}: not found; the report's statistics need the per-sequence outcomes (rerun `mirage simplify` with this version)");
+        var (outcomes, lengths) = OutcomesFile.ReadAll(outcomesPath);
         string P(string f) => Path.Combine(dir, f);
         List<T> Optional<T>(string f)
         {
@@ -64,8 +72,7 @@ public sealed class ResultsSet
             PcaPoints = Optional<PcaPoints>("pca_points.json"),
             CategoryRows = File.Exists(P("faithfulness_by_category.csv")) ? CsvReader.Read<CategoryRow>(P("faithfulness_by_category.csv")) : [],
             Baseline = File.Exists(P("baseline.csv")) ? CsvReader.Read<Evaluation.BaselineRow>(P("baseline.csv")) : [],
-            Outcomes = File.Exists(P(OutcomesFile.FileName)) ? OutcomesFile.Read(P(OutcomesFile.FileName))
-                : throw new UserError($"{P(OutcomesFile.FileName)}: not found; the report's statistics need the per-sequence outcomes (rerun `mirage simplify` with this version)"),
+            Outcomes = outcomes, SequenceLengths = lengths,
         };
     }
 
@@ -84,6 +91,27 @@ public sealed class ResultsSet
     public List<double> CategoryGaps(string split, string category) =>
         Targets().Select(t => Statistics.Find(StudyStatistics.AgreementGap, t.Proxy, Chosen(t.Proxy, t.Site, t.Head), t.Site, t.Head, split, category)?.Estimate)
             .Where(v => v is not null).Select(v => v!.Value).ToList();
+
+    /// <summary>
+    /// A breakdown.csv cell (e.g. agreement in one length bin) pooled over seeds (positions summed) and averaged over
+    /// every proxy and head at its chosen parameter; null when fewer than <paramref name="minPositions"/> positions
+    /// were scored there. Model accuracy is the same in every proxy's rows, so its average is the model's.
+    /// </summary>
+    public (double Value, int Positions)? BreakdownAverage(string split, string breakdown, int key, string metric, int minPositions = 20)
+    {
+        var per = Targets().Select(t =>
+        {
+            var p = Chosen(t.Proxy, t.Site, t.Head);
+            var rows = _breakdown.Value[(t.Proxy, p, t.Site, t.Head, split, breakdown, key, metric)];
+            int n = rows.Sum(x => x.N);
+            return (Value: n == 0 ? double.NaN : rows.Sum(x => (x.Value ?? 0) * x.N) / n, N: n);
+        }).Where(x => x.N >= minPositions).ToList();
+        return per.Count == 0 ? null : (per.Average(x => x.Value), per.Max(x => x.N));
+    }
+
+    Lazy<ILookup<(string, int?, string, int?, string, string, int, string), BreakdownRow>> _breakdown => _breakdownLookup ??=
+        new(() => Breakdown.ToLookup(b => (b.Proxy, b.Parameter, b.Site, b.Head, b.Split, b.Breakdown, b.Key, b.Metric)));
+    Lazy<ILookup<(string, int?, string, int?, string, string, int, string), BreakdownRow>>? _breakdownLookup;
 
     /// <summary>Every (proxy, site, head) measured, in a stable order.</summary>
     public List<(string Proxy, string Site, int? Head)> Targets() =>

@@ -47,25 +47,37 @@ public sealed record SequenceOutcomes(OutcomeKey Key, float[] Numerator, float[]
 
 /// <summary>
 /// RES/outcomes.safetensors: every cell's per-sequence numerators and denominators as float32 vectors named by
-/// <see cref="OutcomeKey.TensorName"/>. Python: <c>safetensors.numpy.load_file("RES/outcomes.safetensors")</c>.
+/// <see cref="OutcomeKey.TensorName"/>, and each split's sequence lengths (int32, <c>lengths/split=iid</c>).
+/// Python: <c>safetensors.numpy.load_file("RES/outcomes.safetensors")</c>.
 /// </summary>
 public static class OutcomesFile
 {
     public const string FileName = "outcomes.safetensors";
+    const string LengthsPrefix = "lengths/split=";
 
-    public static void Write(string path, IEnumerable<SequenceOutcomes> cells) =>
-        SafetensorsFile.Write(path, cells.SelectMany(c => new[] { Raw(c.Key.TensorName("numerator"), c.Numerator), Raw(c.Key.TensorName("denominator"), c.Denominator) }),
+    public static void Write(string path, IEnumerable<SequenceOutcomes> cells, IReadOnlyDictionary<string, int[]>? lengths = null) =>
+        SafetensorsFile.Write(path, cells.SelectMany(c => new[] { Raw(c.Key.TensorName("numerator"), c.Numerator), Raw(c.Key.TensorName("denominator"), c.Denominator) })
+                .Concat((lengths ?? new Dictionary<string, int[]>()).Select(kv => new RawTensor(LengthsPrefix + kv.Key, "I32", [kv.Value.Length], MemoryMarshal.AsBytes(kv.Value.AsSpan()).ToArray()))),
             new Dictionary<string, string> { ["mirage"] = "per-sequence outcomes: value = sum(numerator) / sum(denominator)" });
 
     static RawTensor Raw(string name, float[] v) => new(name, "F32", [v.Length], MemoryMarshal.AsBytes(v.AsSpan()).ToArray());
 
-    public static List<SequenceOutcomes> Read(string path)
+    public static List<SequenceOutcomes> Read(string path) => ReadAll(path).Cells;
+
+    /// <summary>The cells and, per split, the sequence lengths (empty for files written before they were kept).</summary>
+    public static (List<SequenceOutcomes> Cells, Dictionary<string, int[]> Lengths) ReadAll(string path)
     {
         var (tensors, _) = SafetensorsFile.Read(path);
         var parts = new Dictionary<OutcomeKey, (float[]? Num, float[]? Den)>();
         var order = new List<OutcomeKey>();
+        var lengths = new Dictionary<string, int[]>();
         foreach (var t in tensors.OrderBy(t => t.Name, StringComparer.Ordinal))
         {
+            if (t.Name.StartsWith(LengthsPrefix, StringComparison.Ordinal) && t.Dtype == "I32" && t.Shape.Length == 1)
+            {
+                lengths[t.Name[LengthsPrefix.Length..]] = MemoryMarshal.Cast<byte, int>(t.Data).ToArray();
+                continue;
+            }
             if (OutcomeKey.Parse(t.Name) is not var (key, part) || part is not ("numerator" or "denominator") || t.Dtype != "F32" || t.Shape.Length != 1)
                 throw new UserError($"{path}: tensor '{t.Name}' is not a per-sequence outcome (expected seed=S/proxy=P/parameter=R/site=X/head=H/split=S/category=C/metric=M/numerator|denominator, F32, one dimension)");
             if (!parts.TryGetValue(key, out var p)) { order.Add(key); p = (null, null); }
@@ -79,6 +91,6 @@ public static class OutcomesFile
                 throw new UserError($"{path}: cell {key.TensorName("")} needs a numerator and a denominator of one length");
             cells.Add(new SequenceOutcomes(key, num, den));
         }
-        return cells;
+        return (cells, lengths);
     }
 }

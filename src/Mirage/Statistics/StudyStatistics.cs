@@ -20,7 +20,8 @@ public sealed record StatRow(string Test, string Proxy, int? Parameter, string S
 /// </summary>
 public sealed class StudyStatistics
 {
-    public const string Agreement = "agreement", AgreementGap = "agreement_gap" /* = SplitFaithfulness.Gap(Agreement), the same name as in faithfulness.csv */, AccuracyVsModel = "accuracy_vs_model";
+    public const string Agreement = "agreement", AgreementGap = "agreement_gap" /* = SplitFaithfulness.Gap(Agreement), the same name as in faithfulness.csv */,
+        AgreementGapLengthMatched = "agreement_gap_length_matched", AccuracyVsModel = "accuracy_vs_model";
     public const int DefaultResamples = 10_000;
     public const double DefaultFdr = 0.05;
     static readonly string[] Needed = ["agreement", "proxy_accuracy", "model_accuracy"];
@@ -44,7 +45,8 @@ public sealed class StudyStatistics
     public StatRow? Find(string test, string proxy, int? parameter, string site, int? head, string split, string category = OutcomeKey.AllCategories, string? reference = null)
     {
         if (_index.Count == 0) foreach (var r in Rows) _index[(r.Test, r.Proxy, r.Parameter, r.Site, r.Head, r.Split, r.Category, r.Reference)] = r;
-        return _index.GetValueOrDefault((test, proxy, parameter, site, head, split, category, test == AgreementGap ? reference ?? Reference : ""));
+        return _index.GetValueOrDefault((test, proxy, parameter, site, head, split, category,
+            test == AgreementGap ? reference ?? Reference : test == AgreementGapLengthMatched ? reference ?? References[0] : ""));
     }
 
     sealed record Target(string Proxy, int? Parameter, string Site, int? Head, string Category);
@@ -53,8 +55,10 @@ public sealed class StudyStatistics
     /// The splits gaps are measured against, the in-distribution one first (its split gets no accuracy test: the
     /// question there is out-of-distribution generalization); <paramref name="lead"/> is the one findings lead with.
     /// </param>
+    /// <param name="lengths">Per split, each sequence's length; with <paramref name="lengthBinWidth"/> &gt; 0, the
+    /// length-matched gaps to the in-distribution reference are tested too.</param>
     public static StudyStatistics Compute(IReadOnlyList<SequenceOutcomes> outcomes, IReadOnlyList<string> splits, IReadOnlyList<string> references, string lead,
-        int resamples = DefaultResamples, double fdr = DefaultFdr)
+        int resamples = DefaultResamples, double fdr = DefaultFdr, IReadOnlyDictionary<string, int[]>? lengths = null, int lengthBinWidth = 0)
     {
         if (resamples < 1) throw new UserError($"--resamples must be >= 1, found {resamples}");
         if (!references.Contains(lead)) throw new UserError($"--reference-split {lead}: expected one of {string.Join(", ", references)}");
@@ -65,8 +69,14 @@ public sealed class StudyStatistics
             .OrderBy(t => t.Proxy, StringComparer.Ordinal).ThenBy(t => t.Site, StringComparer.Ordinal).ThenBy(t => t.Head)
             .ThenBy(t => t.Parameter).ThenBy(t => t.Category, StringComparer.Ordinal).ToList();
         var seedDraws = PooledBootstrap.SeedDraws(seeds.Length, resamples, StableHash.Of("pooled-bootstrap-seeds", seeds.Length, resamples));
+        // Length bins per split (when the task's lengths vary): the matched gap compares agreement within each bin.
+        var bins = new Dictionary<string, int[]>();
+        if (lengthBinWidth > 0 && lengths is not null)
+            foreach (var split in splits.Where(lengths.ContainsKey))
+                bins[split] = lengths[split].Select(l => Evaluation.LengthBins.Of(l, lengthBinWidth)).ToArray();
 
-        // Per split: every vector the statistics need, resampled in one pass.
+        // Per split: every vector the statistics need (each cell's counts, and per length bin the agreeing and scored
+        // positions), resampled in one pass.
         var full = new Dictionary<(int Seed, Target T, string Split, string Part), long>();
         var reps = new Dictionary<(int Seed, Target T, string Split, string Part), long[]>();
         foreach (var split in splits)
@@ -83,7 +93,15 @@ public sealed class StudyStatistics
                     if (present.Any(c => c!.Numerator.Length != n))
                         throw new UserError($"outcomes of split {split} have different sequence counts ({n} and {present.First(c => c!.Numerator.Length != n)!.Numerator.Length})");
                     foreach (var (c, part) in present.Zip(Needed)) { vectors.Add(Counts(c!.Numerator, c.Key)); keys.Add((seed, t, split, part)); }
-                    vectors.Add(Counts(present[0]!.Denominator, present[0]!.Key)); keys.Add((seed, t, split, "scored"));
+                    var agreeing = vectors[^3];
+                    var scored = Counts(present[0]!.Denominator, present[0]!.Key);
+                    vectors.Add(scored); keys.Add((seed, t, split, "scored"));
+                    if (bins.TryGetValue(split, out var bin) && bin.Length == n)
+                        foreach (var b in bin.Distinct().Order())
+                        {
+                            vectors.Add(Masked(agreeing, bin, b)); keys.Add((seed, t, split, $"agreement@{b}"));
+                            vectors.Add(Masked(scored, bin, b)); keys.Add((seed, t, split, $"scored@{b}"));
+                        }
                 }
             if (vectors.Count == 0) continue;
             var sums = PooledBootstrap.ReplicateSums(vectors, n, resamples, StableHash.Of("pooled-bootstrap", split, n, resamples));
@@ -94,13 +112,14 @@ public sealed class StudyStatistics
         var tests = new List<int>();   // indices into rows that are tests
         foreach (var t in targets)
         {
-            // A statistic is a mean over seeds of a per-seed ratio; its replicates weight each seed by how often it was drawn.
-            (double? Est, double[] Reps, int Seeds) Pool(Func<int, (long Num, long Den, long Num2, long Den2)> exact, Func<int, int, (long Num, long Den, long Num2, long Den2)> rep, Func<long, long, long, long, double> f)
+            // Every statistic is a mean over seeds of a per-seed function f of sums of (split, part) vectors: the exact
+            // sums give the estimate, the resampled ones each replicate, whose seeds are weighted by how often they were drawn.
+            (double? Est, double[] Reps, int Seeds) Pool((string Split, string Part)[] parts, Func<long[], double> f)
             {
-                var per = new double[seeds.Length];
-                for (int i = 0; i < seeds.Length; i++) { var (a, b, c, d) = exact(seeds[i]); per[i] = f(a, b, c, d); }
-                var finite = per.Where(double.IsFinite).ToArray();
-                double? est = finite.Length == 0 ? null : finite.Average();
+                var per = seeds.Select(s => f(parts.Select(p => full[(s, t, p.Split, p.Part)]).ToArray())).Where(double.IsFinite).ToArray();
+                double? est = per.Length == 0 ? null : per.Average();
+                var arrays = seeds.Select(s => parts.Select(p => reps[(s, t, p.Split, p.Part)]).ToArray()).ToArray();
+                var buf = new long[parts.Length];
                 var r = new double[resamples];
                 for (int b = 0; b < resamples; b++)
                 {
@@ -109,51 +128,66 @@ public sealed class StudyStatistics
                     {
                         int draws = seedDraws[b][i];
                         if (draws == 0) continue;
-                        var (a, bb, c, d) = rep(seeds[i], b);
-                        double v = f(a, bb, c, d);
+                        for (int k = 0; k < buf.Length; k++) buf[k] = arrays[i][k][b];
+                        double v = f(buf);
                         if (!double.IsFinite(v)) continue;
                         sum += draws * v; w += draws;
                     }
                     r[b] = w == 0 ? double.NaN : sum / w;
                 }
-                return (est, r, finite.Length);
+                return (est, r, per.Length);
             }
             bool Has(string split) => seeds.All(s => full.ContainsKey((s, t, split, "scored")));
-            (long, long, long, long) Exact(int s, string split, string num, string split2, string num2) =>
-                (full[(s, t, split, num)], full[(s, t, split, "scored")], split2 == "" ? 0 : full[(s, t, split2, num2)], split2 == "" ? 1 : full[(s, t, split2, "scored")]);
-            (long, long, long, long) Rep(int s, int b, string split, string num, string split2, string num2) =>
-                (reps[(s, t, split, num)][b], reps[(s, t, split, "scored")][b], split2 == "" ? 0 : reps[(s, t, split2, num2)][b], split2 == "" ? 1 : reps[(s, t, split2, "scored")][b]);
-            static double Ratio(long num, long den) => den == 0 ? double.NaN : (double)num / den;
+            void Add(string test, string split, string reference, (double? Est, double[] Reps, int Seeds) v, bool isTest)
+            {
+                var (lo, hi, p) = PooledBootstrap.Summarize(v.Reps);
+                if (isTest) tests.Add(rows.Count);
+                rows.Add(new StatRow(test, t.Proxy, t.Parameter, t.Site, t.Head, t.Category, split, reference, v.Est, Fin(lo), Fin(hi), isTest ? Fin(p) : null, null, false, v.Seeds, resamples));
+            }
 
             foreach (var split in splits.Where(Has))
-            {
-                var v = Pool(s => Exact(s, split, "agreement", "", ""), (s, b) => Rep(s, b, split, "agreement", "", ""), (a, b, _, _) => Ratio(a, b));
-                var (lo, hi, _) = PooledBootstrap.Summarize(v.Reps);
-                rows.Add(new StatRow(Agreement, t.Proxy, t.Parameter, t.Site, t.Head, t.Category, split, "", v.Est, Fin(lo), Fin(hi), null, null, false, v.Seeds, resamples));
-            }
+                Add(Agreement, split, "", Pool([(split, "agreement"), (split, "scored")], x => Ratio(x[0], x[1])), isTest: false);
             foreach (var reference in references.Where(Has))
                 foreach (var split in splits.Where(s => s != reference && Has(s)))
+                    Add(AgreementGap, split, reference, Pool([(reference, "agreement"), (reference, "scored"), (split, "agreement"), (split, "scored")],
+                        x => Ratio(x[0], x[1]) - Ratio(x[2], x[3])), isTest: true);
+            // Length-matched: the gap within each length bin, weighted by the split's scored positions in that bin
+            // (bins the reference lacks are left out), so longer sequences on the split cannot make a gap by themselves.
+            var inDist = references[0];
+            if (bins.ContainsKey(inDist) && Has(inDist))
+                foreach (var split in splits.Where(s => s != inDist && Has(s) && bins.ContainsKey(s)))
                 {
-                    var g = Pool(s => Exact(s, reference, "agreement", split, "agreement"), (s, b) => Rep(s, b, reference, "agreement", split, "agreement"),
-                        (a, b, c, d) => Ratio(a, b) - Ratio(c, d));
-                    var (lo, hi, p) = PooledBootstrap.Summarize(g.Reps);
-                    tests.Add(rows.Count);
-                    rows.Add(new StatRow(AgreementGap, t.Proxy, t.Parameter, t.Site, t.Head, t.Category, split, reference, g.Est, Fin(lo), Fin(hi), Fin(p), null, false, g.Seeds, resamples));
+                    var shared = bins[split].Distinct().Intersect(bins[inDist].Distinct()).Order().ToArray();
+                    var parts = shared.SelectMany(b => new[] { (inDist, $"agreement@{b}"), (inDist, $"scored@{b}"), (split, $"agreement@{b}"), (split, $"scored@{b}") }).ToArray();
+                    Add(AgreementGapLengthMatched, split, inDist, Pool(parts, x =>
+                    {
+                        double gap = 0, weight = 0;
+                        for (int k = 0; k < x.Length; k += 4)
+                        {
+                            if (x[k + 1] == 0 || x[k + 3] == 0) continue;
+                            gap += x[k + 3] * ((double)x[k] / x[k + 1] - (double)x[k + 2] / x[k + 3]);
+                            weight += x[k + 3];
+                        }
+                        return weight == 0 ? double.NaN : gap / weight;
+                    }), isTest: true);
                 }
-            foreach (var split in splits.Where(s => s != references[0] && Has(s)))
-            {
-                // Paired: proxy and model scored on the same positions, so the difference is taken per sequence.
-                var a = Pool(s => Exact(s, split, "proxy_accuracy", split, "model_accuracy"), (s, b) => Rep(s, b, split, "proxy_accuracy", split, "model_accuracy"),
-                    (pc, den, mc, _) => den == 0 ? double.NaN : (double)(pc - mc) / den);
-                var (alo, ahi, ap) = PooledBootstrap.Summarize(a.Reps);
-                tests.Add(rows.Count);
-                rows.Add(new StatRow(AccuracyVsModel, t.Proxy, t.Parameter, t.Site, t.Head, t.Category, split, "", a.Est, Fin(alo), Fin(ahi), Fin(ap), null, false, a.Seeds, resamples));
-            }
+            // Paired: proxy and model scored on the same positions, so the difference is taken per sequence.
+            foreach (var split in splits.Where(s => s != inDist && Has(s)))
+                Add(AccuracyVsModel, split, "", Pool([(split, "proxy_accuracy"), (split, "model_accuracy"), (split, "scored")], x => Ratio(x[0] - x[1], x[2])), isTest: true);
         }
         var q = BenjaminiHochberg.QValues(tests.Select(i => rows[i].PValue ?? double.NaN).ToList());
         for (int j = 0; j < tests.Count; j++)
             rows[tests[j]] = rows[tests[j]] with { QValue = Fin(q[j]), Significant = double.IsFinite(q[j]) && q[j] <= fdr };
         return new StudyStatistics { Rows = rows, Fdr = fdr, Resamples = resamples, Reference = lead, References = references.ToList(), Seeds = seeds.Length };
+    }
+
+    static double Ratio(long num, long den) => den == 0 ? double.NaN : (double)num / den;
+
+    static int[] Masked(int[] v, int[] bin, int b)
+    {
+        var r = new int[v.Length];
+        for (int i = 0; i < v.Length; i++) if (bin[i] == b) r[i] = v[i];
+        return r;
     }
 
     static double? Fin(double v) => double.IsFinite(v) ? v : null;

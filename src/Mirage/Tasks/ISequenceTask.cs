@@ -43,6 +43,12 @@ public interface ISequenceTask
     /// </summary>
     IReadOnlyList<string> ReferenceSplits => ["iid"];
 
+    /// <summary>
+    /// Width of the length bins that faithfulness is broken down by, to tell depth from length (Dyck: 32 tokens);
+    /// 0 = the task's sequences all have one length (code windows) and no such breakdown is made.
+    /// </summary>
+    int LengthBinWidth => 0;
+
     /// <summary>Splits whose first suitable sequence the report shows attention maps for.</summary>
     IReadOnlyList<string> ExampleSplits => ["iid", DeepSplit];
 

@@ -13,6 +13,12 @@ public sealed class SyntheticOutcomes(int seeds, int sequences, int positions, i
 {
     readonly Random _rng = new(randomSeed);
     public List<SequenceOutcomes> Cells { get; } = new();
+    /// <summary>Per split, each sequence's length (set with <see cref="Lengths"/> before <see cref="Add"/>).</summary>
+    public Dictionary<string, int[]> SequenceLengths { get; } = new();
+
+    /// <summary>Gives the sequences of <paramref name="split"/> lengths drawn uniformly from [min, max].</summary>
+    public void Lengths(string split, int min, int max) =>
+        SequenceLengths[split] = Enumerable.Range(0, sequences).Select(_ => _rng.Next(min, max + 1)).ToArray();
     readonly Dictionary<string, double[]> _difficulty = new();
 
     double[] Difficulty(string split) => _difficulty.TryGetValue(split, out var d) ? d
@@ -23,7 +29,8 @@ public sealed class SyntheticOutcomes(int seeds, int sequences, int positions, i
     /// <paramref name="modelAccuracy"/>. The proxy is right exactly when the model is (so the accuracy test is null),
     /// except that it corrects a share <paramref name="proxyFixes"/> of the model's errors (a planted "proxy better").
     /// </summary>
-    public void Add(string proxy, int? parameter, string split, double agree, double modelAccuracy = 0.9, double proxyFixes = 0)
+    /// <param name="agreeAtLength">When given, the agreement rate at a sequence's length (replaces <paramref name="agree"/>).</param>
+    public void Add(string proxy, int? parameter, string split, double agree, double modelAccuracy = 0.9, double proxyFixes = 0, Func<int, double>? agreeAtLength = null)
     {
         var diff = Difficulty(split);
         for (int s = 0; s < seeds; s++)
@@ -36,7 +43,8 @@ public sealed class SyntheticOutcomes(int seeds, int sequences, int positions, i
                 for (int k = 0; k < positions; k++)
                 {
                     bool m = _rng.NextDouble() < modelAccuracy;
-                    bool a = _rng.NextDouble() < Math.Clamp(agree + diff[i] + offset, 0, 1);
+                    double rate = agreeAtLength is null ? agree : agreeAtLength(SequenceLengths[split][i]);
+                    bool a = _rng.NextDouble() < Math.Clamp(rate + diff[i] + offset, 0, 1);
                     bool p = m;
                     if (!m && proxyFixes > 0 && _rng.NextDouble() < proxyFixes) p = true;
                     if (a) agreeN[i]++;
@@ -52,17 +60,17 @@ public sealed class SyntheticOutcomes(int seeds, int sequences, int positions, i
     }
 
     /// <summary>A results set around these outcomes, as `mirage report` would load it (rows carry the per-seed values).</summary>
-    public ResultsSet Results(IReadOnlyList<string> splits, int resamples, IReadOnlyList<string>? references = null, string? lead = null)
+    public ResultsSet Results(IReadOnlyList<string> splits, int resamples, IReadOnlyList<string>? references = null, string? lead = null, int lengthBinWidth = 0, string deepSplit = "ood")
     {
         var rows = Cells.Select(c => new FaithfulnessRow(c.Key.Seed, $"runs/seed{c.Key.Seed}", c.Key.Proxy, c.Key.Parameter, c.Key.Site, c.Key.Head, c.Key.Split,
             c.Key.Metric, c.Numerator.Sum() / c.Denominator.Sum(), null, null, c.Denominator.Sum())).ToList();
         var manifest = new SimplifyManifest("dyck", "data", Enumerable.Range(0, seeds).Select(s => new RunRef(s, $"runs/seed{s}")).ToList(),
             rows.Select(r => r.Proxy).Distinct().ToList(), new Dictionary<string, IReadOnlyList<int?>>(), ["blocks.0.attn"], "train", 100, splits, 100)
-            { ReferenceSplits = references ?? ["iid"] };
+            { ReferenceSplits = references ?? ["iid"], LengthBinWidth = lengthBinWidth, DeepSplit = deepSplit };
         return new ResultsSet
         {
             Directory = "synthetic", Manifest = manifest, Rows = rows, Summary = FaithfulnessRows.Summarize(rows), Breakdown = [], ModelAccuracy = [],
-            Examples = [], PcaPoints = [], CategoryRows = [], Baseline = [], Outcomes = Cells, StatisticsResamples = resamples, ReferenceSplit = lead,
+            Examples = [], PcaPoints = [], CategoryRows = [], Baseline = [], Outcomes = Cells, StatisticsResamples = resamples, ReferenceSplit = lead, SequenceLengths = SequenceLengths,
         };
     }
 }

@@ -16,6 +16,7 @@ public sealed class DyckTask : ISequenceTask
     public IReadOnlyList<int> CandidateIds { get; }
     public IReadOnlyList<string> Categories { get; } = ["closing_bracket"];
     public IReadOnlyList<string> ReferenceSplits { get; } = ["iid", "seen_structure"];
+    public int LengthBinWidth => 32;
     public ModelConfig DefaultModel => new();
 
     public DyckTask(int k, int minDistance = 10)

@@ -50,9 +50,9 @@ public class PipelineTests : IClassFixture<PipelineTests.TinyRun>
         Assert.True(code == 0, stderr);
         var rows = ReadCsv(Path.Combine(res, "faithfulness.csv"));
         Assert.Equal("seed,run,proxy,parameter,site,head,split,metric,value,ci_low,ci_high,n", string.Join(',', rows[0].Keys));
-        Assert.Equal(2 * 2 * (5 * 5 + 4 * 5), rows.Count);   // 2 layers x 2 heads x (5 splits x 5 metrics + 4 gap splits x 5)
+        Assert.Equal(2 * 2 * (5 * 6 + 4 * 6), rows.Count);   // 2 layers x 2 heads x (5 splits x 6 metrics + 4 gap splits x 6)
         foreach (var r in rows.Where(r => r["metric"] == "agreement")) Assert.Equal(1.0, double.Parse(r["value"], CultureInfo.InvariantCulture));
-        foreach (var r in rows.Where(r => r["metric"] is "attention_jsd" or "logit_kl")) Assert.Equal(0.0, double.Parse(r["value"], CultureInfo.InvariantCulture));
+        foreach (var r in rows.Where(r => r["metric"] is "attention_jsd" or "attention_jsd_scored" or "logit_kl")) Assert.Equal(0.0, double.Parse(r["value"], CultureInfo.InvariantCulture));
         foreach (var r in rows.Where(r => r["metric"] == "proxy_accuracy"))
             Assert.Equal(r["value"], rows.Single(m => m["metric"] == "model_accuracy" && m["split"] == r["split"] && m["site"] == r["site"] && m["head"] == r["head"])["value"]);
     }
@@ -80,6 +80,33 @@ public class PipelineTests : IClassFixture<PipelineTests.TinyRun>
         int n = ex.GetProperty("tokens").GetArrayLength();
         Assert.Equal(n, ex.GetProperty("model").GetArrayLength());
         Assert.Equal(7, ex.GetProperty("proxies").GetArrayLength());
+    }
+
+    [Fact]
+    public void Min_distance_is_an_evaluation_setting_and_every_closer_is_measured_beside_it()
+    {
+        int Scored(string run, params string[] extra)
+        {
+            var (code, _, stderr) = CliRunner.Run(["eval", "--run", run, "--data", _t.Data, .. extra]);
+            Assert.True(code == 0, stderr);
+            return Json.Load<Cli.Commands.EvalCommand.EvalReport>(Path.Combine(run, "eval.json")).Splits.Sum(s => s.Scored);
+        }
+        int byDefault = Scored(_t.Run), every = Scored(_t.Run, "--min-distance", "1");
+        Assert.True(every > byDefault, $"{every} closers scored at distance 1, {byDefault} at the data's 10");
+        Assert.Equal(1, Json.Load<Cli.Commands.EvalCommand.EvalReport>(Path.Combine(_t.Run, "eval.json")).MinDistance);
+        Assert.Equal(2, CliRunner.Run("eval", "--run", _t.Run, "--data", _t.Data, "--min-distance", "0").Code);
+
+        var res = Path.Combine(_t.Dir, "scoring");
+        var (c, _, err) = CliRunner.Run("simplify", "--run", _t.Run, "--data", _t.Data, "--proxy", "onehot", "--site", "blocks.1.attn", "--heads", "0", "--min-distance", "3", "--out", res, "--resamples", "20", "--quiet");
+        Assert.True(c == 0, err);
+        var main = ReadCsv(Path.Combine(res, "faithfulness.csv")).Where(r => r["metric"] == "agreement").ToDictionary(r => r["split"], r => double.Parse(r["n"], CultureInfo.InvariantCulture));
+        var wide = ReadCsv(Path.Combine(res, "faithfulness_by_scoring.csv")).Where(r => r["metric"] == "agreement").ToList();
+        Assert.All(wide, r => Assert.Equal("min_distance_1", r["scoring"]));
+        Assert.All(wide, r => Assert.True(double.Parse(r["n"], CultureInfo.InvariantCulture) >= main[r["split"]], $"{r["split"]}: every closer must include the distance >= 3 ones"));
+        Assert.Contains(wide, r => double.Parse(r["n"], CultureInfo.InvariantCulture) > main[r["split"]]);
+        var manifest = Json.Load<Faithfulness.SimplifyManifest>(Path.Combine(res, "manifest.json"));
+        Assert.Equal(3, manifest.MinDistance);
+        Assert.Equal(["min_distance_1"], manifest.ScoringVariants);
     }
 
     [Theory]

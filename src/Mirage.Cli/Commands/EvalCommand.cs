@@ -15,23 +15,25 @@ public static class EvalCommand
 {
     /// <summary>The content of RUN/eval.json.</summary>
     public sealed record EvalReport(string Run, string Data, long Step, IReadOnlyList<SplitAccuracy> Splits, IReadOnlyList<string> Categories,
-        IReadOnlyList<BaselineRow> Baseline, int Threads);
+        IReadOnlyList<BaselineRow> Baseline, int Threads, int? MinDistance);
 
     public static Command Create(CliContext ctx)
     {
         var run = new Option<string>("--run") { Description = "Run directory from `mirage train`", Required = true };
         var data = new Option<string>("--data") { Description = "Data directory the run was trained on (or one with the same vocabulary)", Required = true };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (default 2)", DefaultValueFactory = _ => 2 };
-        var cmd = new Command("eval", "Evaluate a trained model with the task metric on every split, per depth.") { run, data, threads };
-        cmd.SetAction(r => Run(ctx, r.GetValue(run)!, r.GetValue(data)!, r.GetValue(threads)));
+        var minDistance = new Option<int?>("--min-distance") { Description = "Dyck: score closers whose opener is at least this far back (default: the data's, 10)" };
+        var cmd = new Command("eval", "Evaluate a trained model with the task metric on every split, per depth.") { run, data, threads, minDistance };
+        cmd.SetAction(r => Run(ctx, r.GetValue(run)!, r.GetValue(data)!, r.GetValue(threads), r.GetValue(minDistance)));
         return cmd;
     }
 
-    public static int Run(CliContext ctx, string runDir, string dataDir, int threads = 2)
+    public static int Run(CliContext ctx, string runDir, string dataDir, int threads = 2, int? minDistance = null)
     {
         if (threads < 1) throw new UserError($"--threads must be >= 1, found {threads}");
         TorchRuntime.Init(threads);
         var td = TaskDataLoader.Load(dataDir);
+        if (minDistance is int d) td = td.WithTask(td.Task.WithMinDistance(d));
         var (model, info) = Checkpoint.LoadModel(runDir);
         using var _ = model;
         Checkpoint.CheckVocabulary(info, runDir, td);
@@ -41,7 +43,7 @@ public static class EvalCommand
         // The floor the model should clear: the next token from the current one alone, counted on train.
         var bigram = BigramBaseline.Fit(td.Task, td.Splits["train"]);
         var baseline = td.EvalSplits.SelectMany(s => bigram.Evaluate(td.Task, s, td.Splits[s])).ToList();
-        var report = new EvalReport(StudyPaths.Relative(runDir, runDir), StudyPaths.Relative(runDir, dataDir), info.Step, splits, td.Task.Categories, baseline, threads);
+        var report = new EvalReport(StudyPaths.Relative(runDir, runDir), StudyPaths.Relative(runDir, dataDir), info.Step, splits, td.Task.Categories, baseline, threads, td.Task.MinDistance);
         Json.Save(Path.Combine(runDir, "eval.json"), report);
         AtomicFile.WriteAllText(Path.Combine(runDir, "eval.csv"), Csv(report));
         Print(ctx, report);

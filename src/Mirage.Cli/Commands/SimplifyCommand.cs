@@ -24,10 +24,11 @@ public static class SimplifyCommand
         var fitN = new Option<int>("--fit-n") { Description = "Sequences of the fit split to fit on", DefaultValueFactory = _ => 1000 };
         var resamples = new Option<int>("--resamples") { Description = "Bootstrap resamples for the 95 % intervals", DefaultValueFactory = _ => Bootstrap.DefaultResamples };
         var output = new Option<string>("--out") { Description = "Results directory (replaced if it exists)", Required = true };
+        var minDistance = new Option<int?>("--min-distance") { Description = "Dyck: score closers whose opener is at least this far back (default: the data's, 10); every closer is also measured, as a variant" };
         var threads = new Option<int>("--threads") { Description = "libtorch threads; results are bit-identical only at the same thread count", DefaultValueFactory = _ => new SimplifyConfig().Threads };
         var quiet = new Option<bool>("--quiet") { Description = "No progress display or tables" };
         var cmd = new Command("simplify", "Fit simplified proxies on training data, splice them into the model, and measure faithfulness in and out of distribution.")
-        { runs, data, proxies, sweep, site, heads, fitSplit, fitN, resamples, threads, output, quiet };
+        { runs, data, proxies, sweep, site, heads, fitSplit, fitN, resamples, minDistance, threads, output, quiet };
         cmd.SetAction(r =>
         {
             var names = r.GetValue(proxies) is { Length: > 0 } given ? given.ToList() : new SimplifyConfig().Proxies.ToList();
@@ -35,7 +36,7 @@ public static class SimplifyCommand
             var config = new SimplifyConfig
             {
                 Proxies = names, Sweeps = ParseSweeps(r.GetValue(sweep) ?? [], names), Sites = r.GetValue(site) ?? [],
-                Heads = ParseHeads(r.GetValue(heads)!), FitSplit = r.GetValue(fitSplit)!, FitN = r.GetValue(fitN), BootstrapResamples = r.GetValue(resamples), Threads = r.GetValue(threads),
+                Heads = ParseHeads(r.GetValue(heads)!), FitSplit = r.GetValue(fitSplit)!, FitN = r.GetValue(fitN), BootstrapResamples = r.GetValue(resamples), Threads = r.GetValue(threads), MinDistance = r.GetValue(minDistance),
             };
             if (config.BootstrapResamples < 1) throw new UserError($"--resamples must be >= 1, found {config.BootstrapResamples}");
             return Run(ctx, ExpandRuns(r.GetValue(runs)!), r.GetValue(data)!, config, r.GetValue(output)!, r.GetValue(quiet));

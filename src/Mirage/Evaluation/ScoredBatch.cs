@@ -18,22 +18,24 @@ public sealed class ScoredBatch
     public required int[] Distance { get; init; }
     public required int[] Category { get; init; }
     public required int[] Sequence { get; init; }
+    /// <summary>The length of the sequence each position is in (tokens, START and END not counted).</summary>
+    public required int[] Length { get; init; }
 
     public int Count => Row.Length;
 
     public static ScoredBatch Of(ISequenceTask task, IReadOnlyList<int[]> sequences, int[] sequenceIndices)
     {
         var list = new List<ScoredPosition>();
-        var row = new List<int>(); var seq = new List<int>();
+        var row = new List<int>(); var seq = new List<int>(); var len = new List<int>();
         for (int b = 0; b < sequences.Count; b++)
         {
             int before = list.Count;
             task.Score(sequences[b], list);
-            for (int i = before; i < list.Count; i++) { row.Add(b); seq.Add(sequenceIndices[b]); }
+            for (int i = before; i < list.Count; i++) { row.Add(b); seq.Add(sequenceIndices[b]); len.Add(LengthBins.LengthOf(sequences[b])); }
         }
         return new ScoredBatch
         {
-            Row = row.ToArray(), Sequence = seq.ToArray(),
+            Row = row.ToArray(), Sequence = seq.ToArray(), Length = len.ToArray(),
             Pos = list.Select(s => s.Position).ToArray(), Target = list.Select(s => s.Target).ToArray(),
             Depth = list.Select(s => s.Depth).ToArray(), Distance = list.Select(s => s.Distance).ToArray(),
             Category = list.Select(s => s.Category).ToArray(),

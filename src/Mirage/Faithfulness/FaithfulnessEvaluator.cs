@@ -9,28 +9,34 @@ namespace Mirage.Faithfulness;
 /// <summary>
 /// Runs the model and each spliced proxy on the same batches of a split and compares them at the task's scored
 /// positions (docs/method.md §5, "Faithfulness metrics"). The model runs once per batch; each proxy once per batch.
+/// The task's scoring variants (Dyck: every closing bracket, beside the task metric's closers at least
+/// min_distance back) are measured on the same forward passes.
 /// </summary>
 public static class FaithfulnessEvaluator
 {
+    /// <summary>One way of choosing the scored positions: the task metric's, or a variant's.</summary>
+    sealed record Scoring(ISequenceTask Task, string? Variant);
+
     public static List<SplitFaithfulness> Evaluate(HookedTransformer model, ISequenceTask task, string split,
         IReadOnlyList<int[]> sequences, IReadOnlyList<SplicedProxy> proxies, int batchSize = 256)
     {
         using var noGrad = torch.no_grad();
-        var results = proxies.Select(_ => new SplitFaithfulness(split, sequences.Count, task.Categories.Count)).ToList();
+        var variants = task.ScoringVariants;
+        var results = proxies.Select(_ => new SplitFaithfulness(split, sequences.Count, task.Categories.Count, variants.Select(v => v.Name).ToList())).ToList();
+        var scorings = new List<Scoring> { new(task, null) };
+        scorings.AddRange(variants.Select(v => new Scoring(v.Task, v.Name)));
         var patternSites = proxies.Where(p => p.Layer is not null).Select(p => p.PatternSite).ToHashSet();
         foreach (var idx in Batches.ByLength(sequences, batchSize))
         {
             using var scope = torch.NewDisposeScope();
             var seqs = Batches.Select(sequences, idx);
-            var sb = ScoredBatch.Of(task, seqs, idx);
+            var batches = scorings.Select(s => ScoredBatch.Of(s.Task, seqs, idx)).ToArray();
             var (input, _) = Batches.Make(seqs);
             // Valid query positions: the input is ids[:-1], so a sequence of length L has L-1 real positions.
             var realLen = seqs.Select(s => s.Length - 1).ToArray();
             using var modelCache = new ActivationCache(patternSites.Contains);
             var modelLogits = model.Run(input, cache: modelCache);
-            var modelScored = sb.Gather(modelLogits);
-            var modelPred = ScoredBatch.Predict(modelScored, task.CandidateIds);
-            var modelLogP = modelScored.log_softmax(-1);
+            var modelOut = batches.Select(sb => Predicted(sb, modelLogits, task.CandidateIds)).ToArray();
 
             for (int pi = 0; pi < proxies.Count; pi++)
             {
@@ -39,63 +45,79 @@ public static class FaithfulnessEvaluator
                 var res = results[pi];
                 using var cache = new ActivationCache(proxy.Layer is null ? _ => false : n => n == proxy.PatternSite);
                 var logits = model.Run(input, proxy.Hooks, cache);
-                var scored = sb.Gather(logits);
-                var pred = ScoredBatch.Predict(scored, task.CandidateIds);
-                var kl = sb.Count == 0 ? [] : Divergences.KlFromLogProbs(modelLogP, scored.log_softmax(-1)).data<float>().ToArray();
-                for (int i = 0; i < sb.Count; i++)
-                {
-                    int seq = sb.Sequence[i];
-                    double agree = pred[i] == modelPred[i] ? 1 : 0, pAcc = pred[i] == sb.Target[i] ? 1 : 0, mAcc = modelPred[i] == sb.Target[i] ? 1 : 0;
-                    res.Stats[SplitFaithfulness.Agreement].Add(seq, agree);
-                    res.Stats[SplitFaithfulness.ProxyAccuracy].Add(seq, pAcc);
-                    res.Stats[SplitFaithfulness.ModelAccuracy].Add(seq, mAcc);
-                    res.Stats[SplitFaithfulness.LogitKl].Add(seq, kl[i]);
-                    if (res.ByCategory.Count > 0)
-                    {
-                        var c = res.ByCategory[sb.Category[i]];
-                        c[SplitFaithfulness.Agreement].Add(seq, agree);
-                        c[SplitFaithfulness.ProxyAccuracy].Add(seq, pAcc);
-                        c[SplitFaithfulness.ModelAccuracy].Add(seq, mAcc);
-                        c[SplitFaithfulness.LogitKl].Add(seq, kl[i]);
-                    }
-                    var breakdowns = new List<(string, int)> { ("depth", sb.Depth[i]), ("distance", sb.Distance[i]) };
-                    if (task.LengthBinWidth > 0)
-                    {
-                        int bin = LengthBins.Of(LengthBins.LengthOf(seqs[sb.Row[i]]), task.LengthBinWidth);
-                        breakdowns.Add(("length", bin));
-                        breakdowns.Add((LengthBins.DepthBreakdown(bin, task.LengthBinWidth), sb.Depth[i]));
-                    }
-                    foreach (var (breakdown, key) in breakdowns)
-                    {
-                        res.AddBreakdown(breakdown, key, SplitFaithfulness.Agreement, agree);
-                        res.AddBreakdown(breakdown, key, SplitFaithfulness.ProxyAccuracy, pAcc);
-                        res.AddBreakdown(breakdown, key, SplitFaithfulness.ModelAccuracy, mAcc);
-                    }
-                }
+                float[]? jsd = null;   // [batch × t] row-major, the simplified head's JSD at every query position
+                long t = 0;
                 if (proxy.Layer is not null && proxy.Head is int h)
                 {
-                    var mp = modelCache[proxy.PatternSite].select(1, h);   // [batch, q, k]
-                    var pp = cache[proxy.PatternSite].select(1, h);
-                    var jsd = Divergences.Jsd(mp, pp);                       // [batch, q]
-                    long t = jsd.shape[1];
-                    var flat = jsd.contiguous().data<float>().ToArray();
+                    var j = Divergences.Jsd(modelCache[proxy.PatternSite].select(1, h), cache[proxy.PatternSite].select(1, h));   // [batch, q]
+                    t = j.shape[1];
+                    jsd = j.contiguous().data<float>().ToArray();
                     for (int b = 0; b < seqs.Length; b++)
                         for (int q = 0; q < realLen[b]; q++)
-                            res.Stats[SplitFaithfulness.AttentionJsd].Add(idx[b], flat[b * t + q]);
-                    // At the query positions that predict scored tokens (per category: those of its tokens).
-                    for (int i = 0; i < sb.Count; i++)
-                    {
-                        double at = flat[sb.Row[i] * t + sb.Pos[i]];
-                        res.Stats[SplitFaithfulness.AttentionJsdScored].Add(sb.Sequence[i], at);
-                        if (res.ByCategory.Count > 0)
-                        {
-                            res.ByCategory[sb.Category[i]][SplitFaithfulness.AttentionJsd].Add(sb.Sequence[i], at);
-                            res.ByCategory[sb.Category[i]][SplitFaithfulness.AttentionJsdScored].Add(sb.Sequence[i], at);
-                        }
-                    }
+                            res.Stats[SplitFaithfulness.AttentionJsd].Add(idx[b], jsd[b * t + q]);
+                }
+                for (int s = 0; s < scorings.Count; s++)
+                {
+                    var stats = scorings[s].Variant is string v ? res.Variants[v] : res.Stats;
+                    Compare(batches[s], modelOut[s], Predicted(batches[s], logits, task.CandidateIds), stats, scorings[s].Variant is null ? res : null, task, jsd, t);
                 }
             }
         }
         return results;
+    }
+
+    sealed record Output(long[] Pred, Tensor LogP);
+
+    static Output Predicted(ScoredBatch sb, Tensor logits, IReadOnlyList<int> candidates)
+    {
+        var scored = sb.Gather(logits);
+        return new Output(ScoredBatch.Predict(scored, candidates), scored.log_softmax(-1));
+    }
+
+    /// <summary>
+    /// Adds one batch's comparison at the positions of <paramref name="sb"/> to <paramref name="stats"/>; for the task
+    /// metric's positions (<paramref name="main"/> given) also to the categories and the breakdowns.
+    /// </summary>
+    static void Compare(ScoredBatch sb, Output model, Output proxy, Dictionary<string, RatioStat> stats, SplitFaithfulness? main, ISequenceTask task, float[]? jsd, long t)
+    {
+        var kl = sb.Count == 0 ? [] : Divergences.KlFromLogProbs(model.LogP, proxy.LogP).data<float>().ToArray();
+        var breakdowns = new List<(string, int)>(4);
+        for (int i = 0; i < sb.Count; i++)
+        {
+            int seq = sb.Sequence[i];
+            double agree = proxy.Pred[i] == model.Pred[i] ? 1 : 0, pAcc = proxy.Pred[i] == sb.Target[i] ? 1 : 0, mAcc = model.Pred[i] == sb.Target[i] ? 1 : 0;
+            double? at = jsd is null ? null : jsd[sb.Row[i] * t + sb.Pos[i]];   // the head's JSD at the query that predicts this token
+            void AddTo(Dictionary<string, RatioStat> d, bool allPositionsJsd)
+            {
+                d[SplitFaithfulness.Agreement].Add(seq, agree);
+                d[SplitFaithfulness.ProxyAccuracy].Add(seq, pAcc);
+                d[SplitFaithfulness.ModelAccuracy].Add(seq, mAcc);
+                d[SplitFaithfulness.LogitKl].Add(seq, kl[i]);
+                if (at is double a)
+                {
+                    d[SplitFaithfulness.AttentionJsdScored].Add(seq, a);
+                    // A category (or variant) has no "all query positions" of its own: its JSD is at its positions.
+                    if (allPositionsJsd) d[SplitFaithfulness.AttentionJsd].Add(seq, a);
+                }
+            }
+            AddTo(stats, allPositionsJsd: false);
+            if (main is null) continue;
+            if (main.ByCategory.Count > 0) AddTo(main.ByCategory[sb.Category[i]], allPositionsJsd: true);
+            breakdowns.Clear();
+            breakdowns.Add(("depth", sb.Depth[i]));
+            breakdowns.Add(("distance", sb.Distance[i]));
+            if (task.LengthBinWidth > 0)
+            {
+                int bin = LengthBins.Of(sb.Length[i], task.LengthBinWidth);
+                breakdowns.Add(("length", bin));
+                breakdowns.Add((LengthBins.DepthBreakdown(bin, task.LengthBinWidth), sb.Depth[i]));
+            }
+            foreach (var (breakdown, key) in breakdowns)
+            {
+                main.AddBreakdown(breakdown, key, SplitFaithfulness.Agreement, agree);
+                main.AddBreakdown(breakdown, key, SplitFaithfulness.ProxyAccuracy, pAcc);
+                main.AddBreakdown(breakdown, key, SplitFaithfulness.ModelAccuracy, mAcc);
+            }
+        }
     }
 }

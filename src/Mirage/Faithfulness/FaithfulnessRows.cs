@@ -16,6 +16,12 @@ public static class FaithfulnessRows
         from c in Cells(seed, $"{proxy.Label}|{categories[ci]}", splits.Select(s => (s.Split, s.ByCategory[ci])).ToList(), resamples)
         select new CategoryRow(seed, run, proxy.Proxy, proxy.Parameter, proxy.Site, proxy.Head, c.Split, categories[ci], c.Metric, c.Value, c.Low, c.High, c.N);
 
+    /// <summary>The same cells under each scoring variant of the task (faithfulness_by_scoring.csv).</summary>
+    public static IEnumerable<ScoringRow> ForVariants(int seed, string run, SplicedProxy proxy, IReadOnlyList<SplitFaithfulness> splits, int resamples) =>
+        from v in splits.Count == 0 ? [] : splits[0].Variants.Keys
+        from c in Cells(seed, $"{proxy.Label}|{v}", splits.Select(s => (s.Split, s.Variants[v])).ToList(), resamples)
+        select new ScoringRow(seed, run, proxy.Proxy, proxy.Parameter, proxy.Site, proxy.Head, c.Split, v, c.Metric, c.Value, c.Low, c.High, c.N);
+
     /// <summary>
     /// Every metric of every split with its bootstrap interval, then the gap (iid − split) of every metric with the
     /// interval of the difference. <paramref name="label"/> seeds the bootstrap, so each cell has its own stream.
@@ -50,6 +56,8 @@ public static class FaithfulnessRows
         {
             var groups = new List<(string Category, Dictionary<string, RatioStat> Stats)> { (Statistics.OutcomeKey.AllCategories, s.Stats) };
             for (int c = 0; c < s.ByCategory.Count; c++) groups.Add((categories[c], s.ByCategory[c]));
+            // A scoring variant is kept like a category: the same cells over another set of positions.
+            foreach (var (variant, stats) in s.Variants) groups.Add((variant, stats));
             foreach (var (category, stats) in groups)
                 foreach (var metric in SplitFaithfulness.Metrics)
                 {

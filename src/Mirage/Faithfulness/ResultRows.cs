@@ -10,6 +10,10 @@ public sealed record FaithfulnessRow(int Seed, string Run, string Proxy, int? Pa
 public sealed record CategoryRow(int Seed, string Run, string Proxy, int? Parameter, string Site, int? Head, string Split, string Category,
     string Metric, double? Value, double? CiLow, double? CiHigh, double N);
 
+/// <summary>One row of faithfulness_by_scoring.csv: a faithfulness.csv row measured at the positions of one scoring variant (Dyck: <c>min_distance_1</c>, every closer).</summary>
+public sealed record ScoringRow(int Seed, string Run, string Proxy, int? Parameter, string Site, int? Head, string Split, string Scoring,
+    string Metric, double? Value, double? CiLow, double? CiHigh, double N);
+
 /// <summary>One row of faithfulness_summary.csv: a faithfulness.csv cell aggregated over seeds.</summary>
 public sealed record SummaryRow(string Proxy, int? Parameter, string Site, int? Head, string Split, string Metric,
     double? Mean, double? Std, double? Min, double? Max, int Seeds);

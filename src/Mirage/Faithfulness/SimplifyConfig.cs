@@ -21,6 +21,8 @@ public sealed record SimplifyConfig
     public int ProxySeed { get; init; } = 0;
     /// <summary>Splits from which one example's attention maps are saved for the report; null = the task's choice.</summary>
     public IReadOnlyList<string>? ExampleSplits { get; init; }
+    /// <summary>The task metric's minimum opener–closer distance (Dyck); null = the data's (10 by default).</summary>
+    public int? MinDistance { get; init; }
     /// <summary>libtorch threads; part of the result (reductions round differently on another thread count).</summary>
     public int Threads { get; init; } = 2;
 }

@@ -13,6 +13,10 @@ public sealed record SimplifyManifest(string Task, string Data, IReadOnlyList<Ru
     public IReadOnlyList<string> ReferenceSplits { get; init; } = ["iid"];
     /// <summary>Width of the length bins of breakdown.csv and the length-matched gaps (<see cref="Tasks.ISequenceTask.LengthBinWidth"/>); 0 = none.</summary>
     public int LengthBinWidth { get; init; }
+    /// <summary>The task metric's minimum opener–closer distance (Dyck; <c>--min-distance</c>); null for a task without one.</summary>
+    public int? MinDistance { get; init; }
+    /// <summary>Scoring variants measured beside the task metric (faithfulness_by_scoring.csv; Dyck: <c>min_distance_1</c>).</summary>
+    public IReadOnlyList<string> ScoringVariants { get; init; } = [];
     /// <summary>libtorch threads the results were computed with (results are bit-identical only at the same count).</summary>
     public int Threads { get; init; }
 }

@@ -13,8 +13,11 @@ namespace Mirage.Faithfulness;
 /// The study's steps 3–6 for one or more trained runs (seeds): capture queries and keys on the fit set, fit every
 /// proxy of every sweep at every head, splice each into the model on every evaluation split, and measure.
 /// </summary>
-public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
+public sealed class SimplifyRunner(TaskData taskData, SimplifyConfig config)
 {
+    /// <summary>The data, scored with <see cref="SimplifyConfig.MinDistance"/> when it is given.</summary>
+    readonly TaskData data = config.MinDistance is int d ? taskData.WithTask(taskData.Task.WithMinDistance(d)) : taskData;
+
     /// <summary>Reports (what is being done, fraction done of this run).</summary>
     public Action<string, double>? Progress { get; init; }
 
@@ -46,7 +49,8 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
         {
             Manifest = new SimplifyManifest(data.Task.Name, PathLabel(data.Directory), infos.Select(x => new RunRef(x.Info.Training.Seed, PathLabel(x.Run))).ToList(),
                 config.Proxies.Distinct().ToList(), sweeps, heads.Select(h => HookSites.Attn(h.Layer)).Distinct().ToList(), config.FitSplit, config.FitN, evalSplits, config.BootstrapResamples)
-            { Categories = data.Task.Categories, DeepSplit = data.Task.DeepSplit, Threads = config.Threads, ReferenceSplits = data.Task.ReferenceSplits.Where(evalSplits.Contains).ToList(), LengthBinWidth = data.Task.LengthBinWidth },
+            { Categories = data.Task.Categories, DeepSplit = data.Task.DeepSplit, Threads = config.Threads, ReferenceSplits = data.Task.ReferenceSplits.Where(evalSplits.Contains).ToList(), LengthBinWidth = data.Task.LengthBinWidth,
+                  MinDistance = data.Task.MinDistance, ScoringVariants = data.Task.ScoringVariants.Select(v => v.Name).ToList() },
         };
         foreach (var split in evalSplits) results.SequenceLengths[split] = data.Splits[split].Select(LengthBins.LengthOf).ToArray();
         if (data.Splits.TryGetValue("train", out var train))
@@ -113,6 +117,12 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
             foreach (var b in acc.ByDepth) results.ModelAccuracy.Add(new ModelAccuracyRow(seed, runLabel, split, "depth", b.Key, b.Scored, b.Correct, b.Accuracy));
             if (data.Task.Categories.Count > 1)
                 foreach (var b in acc.ByCategory) results.ModelAccuracy.Add(new ModelAccuracyRow(seed, runLabel, split, "category", b.Key, b.Scored, b.Correct, b.Accuracy));
+            // Under each scoring variant: breakdown = the variant's name.
+            foreach (var v in data.Task.ScoringVariants)
+            {
+                var va = TaskAccuracy.Evaluate(model, v.Task, split, data.Splits[split], config.BatchSize);
+                results.ModelAccuracy.Add(new ModelAccuracyRow(seed, runLabel, split, v.Name, null, va.Scored, va.Correct, va.Accuracy));
+            }
         }
 
         // Fit every non-oracle proxy once, on one capture of the fit set.
@@ -165,6 +175,7 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
                 results.Rows.AddRange(FaithfulnessRows.For(seed, runLabel, spliced, splits, config.BootstrapResamples));
                 results.Breakdown.AddRange(FaithfulnessRows.Breakdowns(seed, spliced, splits));
                 results.CategoryRows.AddRange(FaithfulnessRows.ForCategories(seed, runLabel, spliced, splits, data.Task.Categories, config.BootstrapResamples));
+                results.ScoringRows.AddRange(FaithfulnessRows.ForVariants(seed, runLabel, spliced, splits, config.BootstrapResamples));
                 results.Outcomes.AddRange(FaithfulnessRows.Outcomes(seed, spliced, splits, data.Task.Categories));
             }
             if (first) AddPcaPoints(model, seed, heads, fitCapture, fitSeqs, results);

@@ -6,7 +6,7 @@ namespace Mirage.Faithfulness;
 /// breakdowns of agreement and accuracies. Tasks with several categories of scored position (code: closing
 /// brackets, repeated words, other) also get every metric per category, bootstrapped the same way.
 /// </summary>
-public sealed class SplitFaithfulness(string split, int sequences, int categories = 1)
+public sealed class SplitFaithfulness(string split, int sequences, int categories = 1, IReadOnlyList<string>? variants = null)
 {
     public const string Agreement = "agreement", AttentionJsd = "attention_jsd", AttentionJsdScored = "attention_jsd_scored", LogitKl = "logit_kl",
         ProxyAccuracy = "proxy_accuracy", ModelAccuracy = "model_accuracy";
@@ -26,6 +26,10 @@ public sealed class SplitFaithfulness(string split, int sequences, int categorie
     /// <summary>Per category index, per metric; empty when the task has a single category (the split is the category).</summary>
     public IReadOnlyList<Dictionary<string, RatioStat>> ByCategory { get; } = categories <= 1 ? []
         : Enumerable.Range(0, categories).Select(_ => Metrics.ToDictionary(m => m, _ => new RatioStat(sequences))).ToList();
+
+    /// <summary>Per scoring variant of the task (Dyck: <c>min_distance_1</c>, every closer), per metric: the same comparison at the variant's positions.</summary>
+    public IReadOnlyDictionary<string, Dictionary<string, RatioStat>> Variants { get; } =
+        (variants ?? []).ToDictionary(v => v, _ => Metrics.ToDictionary(m => m, _ => new RatioStat(sequences)));
 
     /// <summary>(breakdown, key, metric) → (numerator, count).</summary>
     public SortedDictionary<(string Breakdown, int Key, string Metric), (double Num, int N)> Breakdown { get; } = new();

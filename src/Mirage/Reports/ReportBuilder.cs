@@ -40,7 +40,7 @@ public static class ReportBuilder
             accRows.Add(new[] { "bigram baseline" }.Concat(r.Splits.Select(sp => F(baseline.FirstOrDefault(b => b.Split == sp)?.Accuracy))).ToArray());
         string metricText = r.Categories.Count > 1
             ? "Next-character accuracy (argmax over the whole vocabulary, every character of a window scored) of each trained model, per split and per bracket depth; the bigram baseline predicts each character from the previous one alone (counts on train)."
-            : "The task metric (closing brackets whose opener is at least 10 positions back, argmax over closers) of each trained model, per split and per depth; the bigram baseline predicts from the previous token alone.";
+            : $"The task metric (closing brackets whose opener is at least {r.Manifest.MinDistance ?? 10} positions back, argmax over closers) of each trained model, per split and per depth; the bigram baseline predicts from the previous token alone.";
         list.Add(new Section("Model accuracy", metricText,
             [("Accuracy per split and seed", accRows)], Plots.ModelAccuracy(r, dir).Select(f => (f, f.Contains("depth") ? "Accuracy by depth (one line per seed and split; depths with fewer than 10 scored positions omitted)" : "Accuracy per split (one line per seed)")).ToList()));
 
@@ -64,6 +64,9 @@ public static class ReportBuilder
         // 3. Gaps.
         list.Add(new Section("Generalization gaps at one parameter per proxy", $"A secondary view (the findings and tables above cover every sweep point): agreement on {r.Statistics.Reference} minus agreement on each split, for each proxy at the parameter a researcher would pick — the smallest rank or cluster count whose iid agreement is at least 0.95 (else the largest swept). Error bars: 95 % intervals pooled over seeds and sequences.",
             [], [(Plots.Gaps(r, dir), "Agreement gap per proxy and split")]));
+
+        // 3a. Which positions are scored.
+        if (ScoringSection(r) is Section sc) list.Add(sc);
 
         // 3b. Depth or length.
         if (LengthSection(r, dir) is Section len) list.Add(len);
@@ -133,6 +136,42 @@ public static class ReportBuilder
     }
 
     /// <summary>"0.912 [0.90, 0.93] ▼+0.041": the pooled agreement, its interval, and the gap to iid (bold when significant).</summary>
+    /// <summary>
+    /// Which positions are scored? Model accuracy and each proxy's gap on the deep split under the task metric and
+    /// under each scoring variant (Dyck: every closer, as Murty et al.'s evaluation code in effect does).
+    /// </summary>
+    static Section? ScoringSection(ResultsSet r)
+    {
+        if (r.Manifest.ScoringVariants.Count == 0) return null;
+        string main = r.Manifest.MinDistance is int d ? $"distance ≥ {d}" : "task metric";
+        var variants = r.Manifest.ScoringVariants;
+        string Name(string v) => v == "min_distance_1" ? "every closer" : v;
+        var acc = new List<string[]> { new[] { "scoring" }.Concat(r.Splits).ToArray() };
+        acc.Add(new[] { main }.Concat(r.Splits.Select(s => F(Average(r.ModelAccuracy.Where(m => m.Split == s && m.Breakdown == "all"))))).ToArray());
+        foreach (var v in variants)
+            acc.Add(new[] { Name(v) }.Concat(r.Splits.Select(s => F(Average(r.ModelAccuracy.Where(m => m.Split == s && m.Breakdown == v))))).ToArray());
+        var st = r.Statistics;
+        var ood = r.Splits.Where(s => s != st.Reference).ToList();
+        var gaps = new List<string[]> { new[] { "proxy" }.Concat(ood.SelectMany(s => new[] { $"{s}: {main}" }.Concat(variants.Select(v => $"{s}: {Name(v)}")))).ToArray() };
+        foreach (var (proxy, site, head) in r.Targets())
+        {
+            var p = r.Chosen(proxy, site, head);
+            string Show(Statistics.StatRow? t) => t?.Estimate is double g ? (t.Significant ? $"**{Format.Signed(g)}**" : Format.Signed(g)) : "";
+            gaps.Add(new[] { Findings.Label(proxy, p, site, head) }.Concat(ood.SelectMany(s =>
+                new[] { Show(st.Find(Statistics.StudyStatistics.AgreementGap, proxy, p, site, head, s)) }
+                    .Concat(variants.Select(v => Show(st.Find(Statistics.StudyStatistics.AgreementGap, proxy, p, site, head, s, v)))))).ToArray());
+        }
+        return new Section("Which positions are scored?", $"The task metric scores closing brackets whose opener is at least {r.Manifest.MinDistance} positions back; Murty et al.'s evaluation code computes that threshold but in effect scores every closer. The same forward passes, scored both ways.",
+            [("Model accuracy (mean over seeds) under each scoring", acc),
+             ($"Agreement gap ({st.Reference} − split) under each scoring, each proxy at its chosen parameter (bold when significant at a false discovery rate of 5 %)", gaps)], []);
+    }
+
+    static double? Average(IEnumerable<Faithfulness.ModelAccuracyRow> rows)
+    {
+        var v = rows.Where(x => x.Accuracy is not null).Select(x => x.Accuracy!.Value).ToList();
+        return v.Count == 0 ? null : v.Average();
+    }
+
     /// <summary>
     /// Depth or length? The deep split's strings are also longer: accuracy and agreement per length bin, agreement by
     /// depth within each length bin, and the length-matched gap of every proxy at its chosen parameter.

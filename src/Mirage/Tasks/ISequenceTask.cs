@@ -49,6 +49,18 @@ public interface ISequenceTask
     /// </summary>
     int LengthBinWidth => 0;
 
+    /// <summary>
+    /// Other rules for which positions to score, measured beside the task metric on the same forward passes (Dyck:
+    /// <c>min_distance_1</c>, every closing bracket — Murty et al.'s evaluation code in effect scores every closer).
+    /// </summary>
+    IReadOnlyList<ScoringVariant> ScoringVariants => [];
+
+    /// <summary>The minimum opener–closer distance the task metric scores, or null for a task without one.</summary>
+    int? MinDistance => null;
+
+    /// <summary>The same task scoring closers at least <paramref name="minDistance"/> back (<c>--min-distance</c>).</summary>
+    ISequenceTask WithMinDistance(int minDistance) => throw new UserError($"--min-distance: the {Name} task does not score by distance");
+
     /// <summary>Splits whose first suitable sequence the report shows attention maps for.</summary>
     IReadOnlyList<string> ExampleSplits => ["iid", DeepSplit];
 
@@ -78,6 +90,12 @@ public sealed class TaskData
     public required string ManifestSha256 { get; init; }
 
     public IEnumerable<string> EvalSplits => SplitNames.Where(s => s != "train");
+
+    /// <summary>The same data scored by another task object (e.g. <see cref="ISequenceTask.WithMinDistance"/>).</summary>
+    public TaskData WithTask(ISequenceTask task) => new()
+    {
+        Directory = Directory, Task = task, SplitNames = SplitNames, Splits = Splits, MaxDepths = MaxDepths, ManifestSha256 = ManifestSha256,
+    };
 
     /// <summary>Longest encoded sequence over all splits (START and END included).</summary>
     public int MaxEncodedLength => Splits.Values.SelectMany(s => s).Select(s => s.Length).DefaultIfEmpty(0).Max();

@@ -11,6 +11,7 @@ public sealed class DyckTask : ISequenceTask
 {
     public int K { get; }
     public int MinDistance { get; }
+    int? ISequenceTask.MinDistance => MinDistance;
     public string Name => "dyck";
     public Vocabulary Vocabulary { get; }
     public IReadOnlyList<int> CandidateIds { get; }
@@ -25,6 +26,14 @@ public sealed class DyckTask : ISequenceTask
         Vocabulary = new Vocabulary(Enumerable.Range(0, k).Select(i => $"({i}").Concat(Enumerable.Range(0, k).Select(i => $"){i}")));
         CandidateIds = Enumerable.Range(3 + k, k).ToArray();
     }
+
+    public ISequenceTask WithMinDistance(int minDistance) =>
+        minDistance >= 1 ? new DyckTask(K, minDistance) : throw new UserError($"--min-distance must be >= 1, found {minDistance}");
+
+    /// <summary>Every closer (distance ≥ 1) beside the task metric's, unless the metric already scores every closer.</summary>
+    public IReadOnlyList<ScoringVariant> ScoringVariants => MinDistance > 1
+        ? [new ScoringVariant("min_distance_1", new DyckTask(K, 1), "every closing bracket (distance ≥ 1)")]
+        : [];
 
     public int OpenerId(int type) => 3 + type;
     public int CloserId(int type) => 3 + K + type;

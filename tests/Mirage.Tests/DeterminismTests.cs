@@ -51,7 +51,7 @@ public class DeterminismTests : IDisposable
         AssertSameRun("a", "b");
         Assert.False(Bytes("a/checkpoint/model.safetensors").SequenceEqual(Bytes("c/checkpoint/model.safetensors")), "another seed gave the same weights");
         // The wall-clock figures live in their own file; loss.csv holds only what the seed determines.
-        Assert.Equal("step,lr,loss,iid_accuracy", File.ReadLines(Path.Combine(_dir, "a", "loss.csv")).First());
+        Assert.Equal("step,lr,loss,val_accuracy", File.ReadLines(Path.Combine(_dir, "a", "loss.csv")).First());
         Assert.Equal("step,tokens_per_s,elapsed_s", File.ReadLines(Path.Combine(_dir, "a", "timing.csv")).First());
         // The run records its thread count (results are defined for one).
         using var info = JsonDocument.Parse(Bytes("a/checkpoint/checkpoint.json"));

@@ -75,7 +75,7 @@ public class DyckTests : IDisposable
     }
 
     [Fact]
-    public void Cli_writes_six_files_and_a_manifest_that_matches_them()
+    public void Cli_writes_a_file_per_split_and_a_manifest_that_matches_them()
     {
         var dir = Path.Combine(_dir, "d");
         var (code, stdout, _) = CliRunner.Run("data", "dyck", "--out", dir, "--train", "3000", "--per-split", "80", "--seed", "7", "--k", "6", "--max-depth", "5");
@@ -97,6 +97,11 @@ public class DyckTests : IDisposable
         var data = TaskDataLoader.Load(dir);
         Assert.Equal(3000, data.Splits["train"].Count);
         Assert.Equal(DyckSplits.Names, data.SplitNames);
+        // validation only stops training: it is not an evaluation split, and it shares no string with train.
+        Assert.DoesNotContain("validation", data.EvalSplits);
+        Assert.Equal("validation", data.ValidationSplit);
+        var trainSet = data.Splits["train"].Select(x => string.Join(",", x)).ToHashSet();
+        Assert.DoesNotContain(data.Splits["validation"], x => trainSet.Contains(string.Join(",", x)));
         Assert.All(data.Splits["iid"], ids => { Assert.Equal(Vocabulary.StartId, ids[0]); Assert.Equal(Vocabulary.EndId, ids[^1]); });
         Assert.Empty(Directory.GetDirectories(_dir, ".*"));   // no staging leftovers
     }
@@ -120,7 +125,7 @@ public class DyckTests : IDisposable
         var c = new DyckConfig { K = 1, MaxDepth = 2, Train = 5000, PerSplit = 50, MaxLength = 8, ShortMaxLength = 6, MaxDrawsPerSplit = 100_000 };
         var e = Assert.Throws<UserError>(() => DyckSplits.Build(c));
         Assert.Contains("cannot be filled", e.Message);
-        Assert.Matches("split (iid|seen_structure|unseen_structure_short|unseen_structure_long)", e.Message);
+        Assert.Matches("split (validation|iid|seen_structure|unseen_structure_short|unseen_structure_long)", e.Message);
     }
 
     [Theory]

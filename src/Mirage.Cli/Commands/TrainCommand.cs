@@ -91,21 +91,22 @@ public static class TrainCommand
                     .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
                     .Start(p => { result = new Trainer(data, mc, tc, run) { Cancel = cts.Token, Progress = new BarProgress(p) }.Train(); });
             }
-            var acc = result.IidAccuracy is double a ? $"{a:P2}" : "n/a";
+            var acc = (result.ValAccuracy is double a ? $"validation accuracy {a:P2}" : "validation accuracy n/a")
+                + (result.IidAccuracy is double i ? $", iid accuracy {i:P2}" : "");
             string what = result.AlreadyFinished ? "already trained" : result.StopReason switch
             {
                 "target_accuracy" => "reached the target accuracy",
                 "step_budget" => "used its step budget",
                 _ => "was interrupted; run the same command again to resume",
             };
-            ctx.Stdout.WriteLine($"{run}: {what} at step {result.Step}, iid accuracy {acc}");
+            ctx.Stdout.WriteLine($"{run}: {what} at step {result.Step}, {acc}");
             return result.StopReason == "interrupted" ? 130 : 0;
         }
         finally { Console.CancelKeyPress -= onCancel; }
     }
 
     static string Describe(TrainStep s) =>
-        $"step {s.Step,6}  loss {s.Loss:F4}  iid {(s.IidAccuracy is double a ? a.ToString("P1") : "  -  ")}  {s.TokensPerSecond / 1000:F0}k tok/s";
+        $"step {s.Step,6}  loss {s.Loss:F4}  val {(s.ValAccuracy is double a ? a.ToString("P1") : "  -  ")}  {s.TokensPerSecond / 1000:F0}k tok/s";
 
     /// <summary>A Spectre progress bar whose description shows step, loss, IID accuracy and tokens/s.</summary>
     sealed class BarProgress(ProgressContext p) : ITrainingProgress
@@ -119,9 +120,9 @@ public static class TrainCommand
         }
         public void Stepped(TrainStep s)
         {
-            _acc = s.IidAccuracy ?? _acc;
+            _acc = s.ValAccuracy ?? _acc;
             _task!.Value = s.Step;
-            if (s.Step % 10 == 0 || s.IidAccuracy is not null) _task.Description = Markup.Escape(Describe(s with { IidAccuracy = _acc }));
+            if (s.Step % 10 == 0 || s.ValAccuracy is not null) _task.Description = Markup.Escape(Describe(s with { ValAccuracy = _acc }));
         }
     }
 
@@ -129,6 +130,6 @@ public static class TrainCommand
     sealed class LineProgress(CliContext ctx, int every) : ITrainingProgress
     {
         public void Started(long step, int total, bool resumed) => ctx.Stdout.WriteLine(resumed ? $"resuming at step {step} of {total}" : $"training for up to {total} steps");
-        public void Stepped(TrainStep s) { if (s.IidAccuracy is not null || s.Step % every == 0) ctx.Stdout.WriteLine(Describe(s)); }
+        public void Stepped(TrainStep s) { if (s.ValAccuracy is not null || s.Step % every == 0) ctx.Stdout.WriteLine(Describe(s)); }
     }
 }

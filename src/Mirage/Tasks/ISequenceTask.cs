@@ -89,7 +89,13 @@ public sealed class TaskData
     /// <summary>sha256 of the manifest file: identifies the dataset in checkpoints and stage hashes.</summary>
     public required string ManifestSha256 { get; init; }
 
-    public IEnumerable<string> EvalSplits => SplitNames.Where(s => s != "train");
+    public const string Validation = "validation";
+
+    /// <summary>The evaluation splits: every split but train and validation (which only training looks at).</summary>
+    public IEnumerable<string> EvalSplits => SplitNames.Where(s => s != "train" && s != Validation);
+
+    /// <summary>The split training measures accuracy on and stops on: validation, or the first evaluation split (iid) for data without one.</summary>
+    public string ValidationSplit => Splits.ContainsKey(Validation) ? Validation : EvalSplits.First();
 
     /// <summary>The same data scored by another task object (e.g. <see cref="ISequenceTask.WithMinDistance"/>).</summary>
     public TaskData WithTask(ISequenceTask task) => new()

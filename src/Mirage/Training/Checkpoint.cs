@@ -25,7 +25,12 @@ public sealed record CheckpointInfo
     public required string DataDirectory { get; init; }
     /// <summary>Null while training; "target_accuracy" or "step_budget" once it stopped.</summary>
     public string? StopReason { get; init; }
+    /// <summary>The last accuracy on <see cref="ValidationSplit"/>, the split training stops on.</summary>
+    public double? ValAccuracy { get; init; }
+    /// <summary>Accuracy on the whole iid split once training stopped (null while training).</summary>
     public double? IidAccuracy { get; init; }
+    /// <summary>The split accuracy was measured on during training: <c>validation</c>, or <c>iid</c> for data without one.</summary>
+    public string? ValidationSplit { get; init; }
     public string RngState { get; init; } = "data order = f(seed, step); no other randomness after init";
 }
 

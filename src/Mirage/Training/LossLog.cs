@@ -5,7 +5,8 @@ using Mirage.IO;
 namespace Mirage.Training;
 
 /// <summary>
-/// The training curve, in two files. <c>RUN/loss.csv</c> (step, lr, loss, iid_accuracy) is a pure function of the
+/// The training curve, in two files. <c>RUN/loss.csv</c> (step, lr, loss, val_accuracy — the task metric on the
+/// validation split at evaluation steps) is a pure function of the
 /// settings, the data and the thread count: two runs with one seed write the same bytes. <c>RUN/timing.csv</c>
 /// (step, tokens_per_s, elapsed_s) holds the wall-clock figures, which differ every run; join the two on step.
 /// Both are rewritten atomically at each checkpoint, so after a resume they hold exactly the rows up to the
@@ -14,7 +15,7 @@ namespace Mirage.Training;
 public sealed class LossLog(string runDir)
 {
     public const string LossFile = "loss.csv", TimingFile = "timing.csv";
-    const string LossHeader = "step,lr,loss,iid_accuracy", TimingHeader = "step,tokens_per_s,elapsed_s";
+    const string LossHeader = "step,lr,loss,val_accuracy", TimingHeader = "step,tokens_per_s,elapsed_s";
     readonly List<TrainStep> _rows = new();
     static readonly CultureInfo Ci = CultureInfo.InvariantCulture;
 
@@ -56,7 +57,7 @@ public sealed class LossLog(string runDir)
         foreach (var r in _rows)
         {
             loss.Append(r.Step).Append(',').Append(r.Lr.ToString("R", Ci)).Append(',').Append(r.Loss.ToString("R", Ci)).Append(',')
-                .Append(r.IidAccuracy?.ToString("R", Ci) ?? "").Append('\n');
+                .Append(r.ValAccuracy?.ToString("R", Ci) ?? "").Append('\n');
             timing.Append(r.Step).Append(',').Append(r.TokensPerSecond.ToString("F0", Ci)).Append(',').Append(r.ElapsedSeconds.ToString("F2", Ci)).Append('\n');
         }
         AtomicFile.WriteAllText(Path.Combine(runDir, LossFile), loss.ToString());

@@ -1,4 +1,5 @@
 namespace Mirage.Training;
 
 /// <summary>One point of the training curve (a row of RUN/loss.csv and RUN/timing.csv).</summary>
-public sealed record TrainStep(long Step, double Lr, double Loss, double? IidAccuracy, double TokensPerSecond, double ElapsedSeconds);
+/// <remarks><see cref="ValAccuracy"/>: the task metric on the validation split (<see cref="Tasks.TaskData.ValidationSplit"/>), at evaluation steps only.</remarks>
+public sealed record TrainStep(long Step, double Lr, double Loss, double? ValAccuracy, double TokensPerSecond, double ElapsedSeconds);

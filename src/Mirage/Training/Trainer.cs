@@ -37,8 +37,10 @@ public sealed class Trainer(TaskData data, ModelConfig modelConfig, TrainConfig 
         int longest = data.MaxEncodedLength - 1;
         if (longest > mc.ContextLength)
             throw new UserError($"{data.Directory}: sequences need {longest} positions but model context_length is {mc.ContextLength}; pass --context-length {longest} or more");
-        var iidName = data.Splits.ContainsKey("iid") ? "iid" : data.EvalSplits.First();
-        var iid = data.Splits[iidName].Take(config.EvalSequences).ToArray();
+        // Training is judged on the validation split, never on iid: iid is the baseline every gap is measured against,
+        // and stopping on it would select the models on the split the study then compares with.
+        var valName = data.ValidationSplit;
+        var val = data.Splits[valName].Take(config.EvalSequences).ToArray();
 
         var log = new LossLog(runDir);
         HookedTransformer model;
@@ -46,7 +48,7 @@ public sealed class Trainer(TaskData data, ModelConfig modelConfig, TrainConfig 
         WeightAverage? average = null;
         long step = 0;
         bool resumed = Checkpoint.Exists(runDir);
-        double? lastAcc = null;
+        double? lastAcc = null, iidAcc = null;
         if (resumed)
         {
             var info = Checkpoint.LoadInfo(runDir);
@@ -56,12 +58,12 @@ public sealed class Trainer(TaskData data, ModelConfig modelConfig, TrainConfig 
             average = config.EmaDecay > 0 ? new WeightAverage(model.named_parameters(), config.EmaDecay) : null;
             Checkpoint.LoadOptimizer(runDir, opt, info, average);
             step = info.Step;
-            lastAcc = info.IidAccuracy;
+            lastAcc = info.ValAccuracy;
             log.LoadUpTo(step);
             if (info.StopReason is not null)
             {
                 model.Dispose(); opt.Dispose(); average?.Dispose();
-                return new TrainResult(step, info.StopReason, info.IidAccuracy, true, true);
+                return new TrainResult(step, info.StopReason, info.ValAccuracy, info.IidAccuracy, true, true);
             }
         }
         else
@@ -115,10 +117,16 @@ public sealed class Trainer(TaskData data, ModelConfig modelConfig, TrainConfig 
             if (step % config.EvalEvery == 0 || step >= config.Steps)
             {
                 model.eval();
-                using (average?.Applied()) acc = lastAcc = TaskAccuracy.Evaluate(model, data.Task, iidName, iid).Accuracy;
+                using (average?.Applied()) acc = lastAcc = TaskAccuracy.Evaluate(model, data.Task, valName, val).Accuracy;
                 if (config.TargetAccuracy > 0 && acc >= config.TargetAccuracy) stop = "target_accuracy";
             }
             if (stop is null && step >= config.Steps) stop = "step_budget";
+            // Once stopped: the accuracy on the whole iid split, the figure a reader compares with the target.
+            if (stop is not null && data.Splits.TryGetValue("iid", out var iidSeqs))
+            {
+                model.eval();
+                using (average?.Applied()) iidAcc = TaskAccuracy.Evaluate(model, data.Task, "iid", iidSeqs).Accuracy;
+            }
 
             var row = new TrainStep(step, lr, loss, acc, tokensPerSecond, elapsedBefore + clock.Elapsed.TotalSeconds);
             log.Add(row);
@@ -134,12 +142,13 @@ public sealed class Trainer(TaskData data, ModelConfig modelConfig, TrainConfig 
                 {
                     Task = data.Task.Name, Model = mc, Vocabulary = data.Task.Vocabulary.Tokens, Training = config,
                     Step = step, OptimizerStep = opt.StepCount, DataManifestSha256 = data.ManifestSha256,
-                    DataDirectory = IO.StudyPaths.Relative(runDir, data.Directory), StopReason = stop, IidAccuracy = lastAcc,
+                    DataDirectory = IO.StudyPaths.Relative(runDir, data.Directory), StopReason = stop,
+                    ValAccuracy = lastAcc, IidAccuracy = iidAcc, ValidationSplit = valName,
                 }, average);
             }
-            if (interrupted && stop is null) return new TrainResult(step, "interrupted", lastAcc, resumed, false);
+            if (interrupted && stop is null) return new TrainResult(step, "interrupted", lastAcc, null, resumed, false);
         }
-        return new TrainResult(step, stop, lastAcc, resumed, false);
+        return new TrainResult(step, stop, lastAcc, iidAcc, resumed, false);
     }
 
     /// <summary>A checkpoint may only be resumed with the settings it was started with (and on the same data).</summary>

@@ -7,7 +7,11 @@ namespace Mirage.Tasks.Dyck;
 /// </summary>
 public static class DyckSplits
 {
-    public static readonly string[] Names = ["train", "iid", "seen_structure", "unseen_structure_short", "unseen_structure_long", "unseen_depth"];
+    /// <summary>
+    /// Every split in file order. <c>validation</c> is drawn like iid (fresh strings of the training distribution) and
+    /// only used to stop training, so that iid, the baseline of every gap, is never selected on.
+    /// </summary>
+    public static readonly string[] Names = ["train", "validation", "iid", "seen_structure", "unseen_structure_short", "unseen_structure_long", "unseen_depth"];
 
     public static Dictionary<string, List<DyckSequence>> Build(DyckConfig c, IProgress<(string Split, int Done, int Total)>? progress = null)
     {
@@ -24,6 +28,7 @@ public static class DyckSplits
         bool Fresh(DyckSequence s) => !trainKeys.Contains(s.Key);
         bool Seen(DyckSequence s) => s.ComponentShapes().All(trainShapes.Contains);
 
+        result["validation"] = Fill(c, "validation", c.MaxDepth, Fresh, progress);
         result["iid"] = Fill(c, "iid", c.MaxDepth, Fresh, progress);
         result["seen_structure"] = Fill(c, "seen_structure", c.MaxDepth, s => Fresh(s) && Seen(s), progress);
         result["unseen_structure_short"] = Fill(c, "unseen_structure_short", c.MaxDepth, s => s.Length <= c.ShortMaxLength && !Seen(s), progress);

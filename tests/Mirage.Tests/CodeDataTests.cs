@@ -158,6 +158,24 @@ public class CodeDataTests : IDisposable
     }
 
     [Fact]
+    public void Deep_windows_from_train_files_are_also_evaluated_apart_from_the_held_out_ones()
+    {
+        // More deep windows than the held-out files have: deep_nesting must take some from train files (the file split
+        // is a fixed hash, so which size does it is fixed too).
+        var mixed = new[] { 40, 60, 80, 100, 150 }.Select(n => Small(java: false) with { PerSplit = n })
+            .Select(c => { try { return (c, d: Build(c)); } catch (UserError) { return (c, d: null!); } })
+            .First(x => x.d is not null && x.d.DeepFromTrainFiles is > 0 && x.d.DeepFromTrainFiles < x.c.PerSplit);
+        var dir = Path.Combine(_dir, "mixed");
+        CodeData.Write(dir, mixed.d);
+        var td = TaskDataLoader.Load(dir);
+        Assert.Equal(["train", "iid", "deep_nesting", CodeData.DeepHeldOut, CodeData.DeepTrainFiles], td.SplitNames);
+        Assert.Equal(mixed.c.PerSplit - mixed.d.DeepFromTrainFiles, td.Splits[CodeData.DeepHeldOut].Count);
+        Assert.Equal(mixed.d.DeepFromTrainFiles, td.Splits[CodeData.DeepTrainFiles].Count);
+        Assert.Equal(td.Splits["deep_nesting"], td.Splits[CodeData.DeepHeldOut].Concat(td.Splits[CodeData.DeepTrainFiles]));
+        Assert.Contains(CodeData.DeepTrainFiles, td.EvalSplits);
+    }
+
+    [Fact]
     public void Files_split_by_a_stable_path_hash_disjoint_and_independent_of_the_seed()
     {
         foreach (var seed in new[] { 0, 1, 2 })
@@ -208,6 +226,7 @@ public class CodeDataTests : IDisposable
 
         var td = TaskDataLoader.Load(dir);
         var task = Assert.IsType<CodeTask>(td.Task);
+        Assert.Equal(0, data.DeepFromTrainFiles);   // enough deep windows in held-out files here: no provenance splits
         Assert.Equal(CodeSplits.Names, td.SplitNames);
         Assert.Equal(17, task.DefaultModel.ContextLength);
         Assert.Equal(0, Mirage.Training.TrainingDefaults.For(task).TargetAccuracy);

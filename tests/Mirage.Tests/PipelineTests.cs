@@ -62,7 +62,7 @@ public class PipelineTests : IClassFixture<PipelineTests.TinyRun>
     {
         var res = Path.Combine(_t.Dir, "sweep");
         var (code, stdout, stderr) = CliRunner.Run("simplify", "--run", _t.Run, "--data", _t.Data, "--proxy", "pca", "--proxy", "kmeans", "--proxy", "onehot",
-            "--proxy", "weight-svd", "--proxy", "oracle-pca", "--sweep", "pca=1,8", "--sweep", "kmeans=2,4", "--sweep", "weight-svd=2", "--sweep", "oracle-pca=1",
+            "--proxy", "weight-svd", "--sweep", "pca=1,8", "--sweep", "kmeans=2,4", "--sweep", "weight-svd=2",
             "--site", "blocks.1.attn", "--fit-n", "100", "--out", res, "--resamples", "50");
         Assert.True(code == 0, stderr);
         Assert.Contains("kmeans at blocks.1.attn head 1", stdout);
@@ -70,7 +70,7 @@ public class PipelineTests : IClassFixture<PipelineTests.TinyRun>
             Assert.True(File.Exists(Path.Combine(res, f)), f);
         var rows = ReadCsv(Path.Combine(res, "faithfulness.csv"));
         var proxies = rows.Select(r => (r["proxy"], r["parameter"])).Distinct().OrderBy(x => x).ToList();
-        Assert.Equal([("kmeans", "2"), ("kmeans", "4"), ("onehot", ""), ("oracle-pca", "1"), ("pca", "1"), ("pca", "8"), ("weight-svd", "2")], proxies);
+        Assert.Equal([("kmeans", "2"), ("kmeans", "4"), ("onehot", ""), ("pca", "1"), ("pca", "8"), ("weight-svd", "2")], proxies);
         // pca at full rank (d_head = 8) agrees with the model everywhere.
         Assert.All(rows.Where(r => r["proxy"] == "pca" && r["parameter"] == "8" && r["metric"] == "agreement"), r => Assert.Equal(1.0, double.Parse(r["value"], CultureInfo.InvariantCulture)));
         Assert.All(rows.Where(r => r["ci_low"] != ""), r => Assert.True(double.Parse(r["ci_low"], CultureInfo.InvariantCulture) <= double.Parse(r["ci_high"], CultureInfo.InvariantCulture) + 1e-12));
@@ -79,7 +79,26 @@ public class PipelineTests : IClassFixture<PipelineTests.TinyRun>
         var ex = examples[0];
         int n = ex.GetProperty("tokens").GetArrayLength();
         Assert.Equal(n, ex.GetProperty("model").GetArrayLength());
-        Assert.Equal(7, ex.GetProperty("proxies").GetArrayLength());
+        Assert.Equal(6, ex.GetProperty("proxies").GetArrayLength());
+    }
+
+    [Fact]
+    public void Oracle_fits_each_data_proxy_on_the_split_and_scores_both_fits_on_its_held_out_half()
+    {
+        var res = Path.Combine(_t.Dir, "oracle");
+        var (code, _, stderr) = CliRunner.Run("simplify", "--run", _t.Run, "--data", _t.Data, "--proxy", "pca", "--proxy", "onehot", "--sweep", "pca=1,8",
+            "--site", "blocks.0.attn", "--heads", "1", "--eval-n", "20", "--fit-n", "9", "--oracle", "--out", res, "--resamples", "20", "--quiet");
+        Assert.True(code == 0, stderr);
+        var rows = ReadCsv(Path.Combine(res, "oracle.csv")).Where(r => r["metric"] == "agreement").ToList();
+        Assert.Equal(["pca"], rows.Select(r => r["proxy"]).Distinct());            // onehot fits nothing: no oracle
+        Assert.Equal(["split", "train"], rows.Select(r => r["fit"]).Distinct().Order());
+        // Scored on the held-out half (10 of the 20 evaluated sequences): fewer positions than the whole evaluation set.
+        var whole = ReadCsv(Path.Combine(res, "faithfulness.csv")).Where(r => r["metric"] == "agreement" && r["proxy"] == "pca" && r["parameter"] == "1")
+            .ToDictionary(r => r["split"], r => double.Parse(r["n"], CultureInfo.InvariantCulture));
+        Assert.All(rows.Where(r => r["parameter"] == "1"), r => Assert.True(double.Parse(r["n"], CultureInfo.InvariantCulture) < whole[r["split"]]));
+        // At full rank both fits reproduce the model.
+        Assert.All(rows.Where(r => r["parameter"] == "8"), r => Assert.Equal(1.0, double.Parse(r["value"], CultureInfo.InvariantCulture)));
+        Assert.True(Json.Load<Faithfulness.SimplifyManifest>(Path.Combine(res, "manifest.json")).Oracle);
     }
 
     [Fact]

@@ -192,14 +192,12 @@ public class SimplifyTests
     public void Catalog_rejects_unknown_names_and_impossible_parameters()
     {
         Assert.Contains("valid proxies: identity, pca", Assert.Throws<UserError>(() => ProxyCatalog.CheckName("pcb")).Message);
-        Assert.Contains("valid proxies", Assert.Throws<UserError>(() => ProxyCatalog.CheckName("oracle-onehot")).Message);   // nothing to fit
+        Assert.Contains("--oracle", Assert.Throws<UserError>(() => ProxyCatalog.CheckName("oracle-pca")).Message);   // a fit option now
+        Assert.Contains("valid proxies", Assert.Throws<UserError>(() => ProxyCatalog.CheckName("oracle-onehot")).Message);
         Assert.Contains("between 1 and d_head = 128", Assert.Throws<UserError>(() => PcaProxy.Definition.CheckParameter(256, 128, 1000, "pca")).Message);
         Assert.Contains("1000 points", Assert.Throws<UserError>(() => KMeansProxy.Definition.CheckParameter(5000, 128, 1000, "kmeans")).Message);
         Assert.Equal(new int?[] { 1, 2, 4, 8, 16, 32, 64, 128 }, ProxyCatalog.Parse("pca").Descriptor.DefaultSweep(128));
-        var oracle = ProxyCatalog.Parse("oracle-kmeans");
-        Assert.True(oracle.FitOnEvalSplit);
-        Assert.Equal("oracle-kmeans", oracle.Name);
-        Assert.Equal(new int?[] { 2, 4, 8, 16, 32, 64 }, oracle.Descriptor.DefaultSweep(128));
+        Assert.Equal(new int?[] { 2, 4, 8, 16, 32, 64 }, ProxyCatalog.Parse("kmeans").Descriptor.DefaultSweep(128));
         Assert.Equal(new int?[] { null }, ProxyCatalog.Parse("onehot").Descriptor.DefaultSweep(128));
     }
 

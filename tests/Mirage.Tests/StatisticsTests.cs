@@ -170,6 +170,26 @@ public class StatisticsTests
     }
 
     [Fact]
+    public void An_oracle_fit_that_closes_a_planted_shift_gap_is_called_shift_and_one_that_does_not_capacity()
+    {
+        // r = 1: the train-fitted proxy drops on ood, the proxy fitted on ood does not (shift). r = 2: both drop (capacity).
+        var syn = new SyntheticOutcomes(seeds: 3, sequences: 300, positions: 8, randomSeed: 41);
+        foreach (var (r, ownOod) in new[] { (1, 0.96), (2, 0.88) })
+        {
+            syn.Add("pca", r, "iid", agree: 0.96);
+            syn.Add("pca", r, "ood", agree: 0.88);
+            syn.Add("pca", r, "iid", agree: 0.96, category: Mirage.Study.ProxyStage.OracleTrainFit);
+            syn.Add("pca", r, "ood", agree: 0.88, category: Mirage.Study.ProxyStage.OracleTrainFit);
+            syn.Add("pca", r, "iid", agree: 0.96, category: Mirage.Study.ProxyStage.OracleSplitFit);
+            syn.Add("pca", r, "ood", agree: ownOod, category: Mirage.Study.ProxyStage.OracleSplitFit);
+        }
+        var results = syn.Results(Splits, resamples: 2000, oracle: true);
+        var line = Assert.Single(Findings.From(results), f => f.StartsWith("Capacity or shift — pca at blocks.0.attn head 0"));
+        Assert.Contains("the fit on the split closes the gap at ood r=1", line);
+        Assert.Contains("the gap survives a fit on the split itself at ood r=2", line);
+    }
+
+    [Fact]
     public void Outcomes_round_trip_through_safetensors_and_a_foreign_tensor_is_refused()
     {
         var dir = Directory.CreateTempSubdirectory("mirage-outcomes-").FullName;

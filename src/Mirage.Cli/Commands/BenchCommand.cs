@@ -161,7 +161,7 @@ public static class BenchCommand
             {
                 var cfg = new SimplifyConfig { Proxies = [proxy], ExampleSplits = [], BootstrapResamples = 200 };
                 var sw = Stopwatch.StartNew();
-                var res = new SimplifyRunner(td, cfg).Run([r.GetValue(run)!]);
+                var res = new Study.ProxyStage(td, cfg).Run([r.GetValue(run)!]);
                 double total = sw.Elapsed.TotalSeconds;
                 var fit = FitOnly(td, r.GetValue(run)!, proxy);
                 var sweep = res.Manifest.Sweeps[proxy];

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Mirage.Faithfulness;
 using Mirage.Simplify;
+using Mirage.Study;
 using Mirage.Tasks;
 using Spectre.Console;
 
@@ -24,11 +25,13 @@ public static class SimplifyCommand
         var fitN = new Option<int>("--fit-n") { Description = "Sequences of the fit split to fit on", DefaultValueFactory = _ => 1000 };
         var resamples = new Option<int>("--resamples") { Description = "Bootstrap resamples for the 95 % intervals", DefaultValueFactory = _ => Bootstrap.DefaultResamples };
         var output = new Option<string>("--out") { Description = "Results directory (replaced if it exists)", Required = true };
+        var oracle = new Option<bool>("--oracle") { Description = "Also fit every data proxy on half of each evaluation split and score both fits on the other half (capacity or shift?)" };
+        var evalN = new Option<int?>("--eval-n") { Description = "Measure the proxies on the first N sequences of each split (default: all; model accuracy always uses every sequence)" };
         var minDistance = new Option<int?>("--min-distance") { Description = "Dyck: score closers whose opener is at least this far back (default: the data's, 10); every closer is also measured, as a variant" };
         var threads = new Option<int>("--threads") { Description = "libtorch threads; results are bit-identical only at the same thread count", DefaultValueFactory = _ => new SimplifyConfig().Threads };
         var quiet = new Option<bool>("--quiet") { Description = "No progress display or tables" };
         var cmd = new Command("simplify", "Fit simplified proxies on training data, splice them into the model, and measure faithfulness in and out of distribution.")
-        { runs, data, proxies, sweep, site, heads, fitSplit, fitN, resamples, minDistance, threads, output, quiet };
+        { runs, data, proxies, sweep, site, heads, fitSplit, fitN, evalN, oracle, resamples, minDistance, threads, output, quiet };
         cmd.SetAction(r =>
         {
             var names = r.GetValue(proxies) is { Length: > 0 } given ? given.ToList() : new SimplifyConfig().Proxies.ToList();
@@ -36,7 +39,7 @@ public static class SimplifyCommand
             var config = new SimplifyConfig
             {
                 Proxies = names, Sweeps = ParseSweeps(r.GetValue(sweep) ?? [], names), Sites = r.GetValue(site) ?? [],
-                Heads = ParseHeads(r.GetValue(heads)!), FitSplit = r.GetValue(fitSplit)!, FitN = r.GetValue(fitN), BootstrapResamples = r.GetValue(resamples), Threads = r.GetValue(threads), MinDistance = r.GetValue(minDistance),
+                Heads = ParseHeads(r.GetValue(heads)!), FitSplit = r.GetValue(fitSplit)!, FitN = r.GetValue(fitN), BootstrapResamples = r.GetValue(resamples), Threads = r.GetValue(threads), MinDistance = r.GetValue(minDistance), Oracle = r.GetValue(oracle), EvalN = r.GetValue(evalN),
             };
             if (config.BootstrapResamples < 1) throw new UserError($"--resamples must be >= 1, found {config.BootstrapResamples}");
             return Run(ctx, ExpandRuns(r.GetValue(runs)!), r.GetValue(data)!, config, r.GetValue(output)!, r.GetValue(quiet));
@@ -50,14 +53,14 @@ public static class SimplifyCommand
         SimplifyResults results = null!;
         string Label(string path) => IO.StudyPaths.Relative(output, path);
         if (quiet || !ctx.Interactive)
-            results = new SimplifyRunner(data, config) { Progress = quiet ? null : (what, _) => ctx.Stdout.WriteLine(what), PathLabel = Label }.Run(runs);
+            results = new ProxyStage(data, config) { Progress = quiet ? null : new SyncProgress<StageProgress>(p => ctx.Stdout.WriteLine(p.What)), PathLabel = Label }.Run(runs);
         else
             ctx.Console.Progress().AutoClear(true)
                 .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
                 .Start(p =>
                 {
                     var task = p.AddTask("simplify", maxValue: 1);
-                    results = new SimplifyRunner(data, config) { Progress = (what, f) => { task.Description = Markup.Escape(what); task.Value = f; }, PathLabel = Label }.Run(runs);
+                    results = new ProxyStage(data, config) { Progress = new SyncProgress<StageProgress>(p => { task.Description = Markup.Escape(p.What); task.Value = p.Fraction; }), PathLabel = Label }.Run(runs);
                     task.Value = 1;
                 });
         ResultsWriter.Write(output, results);

@@ -33,9 +33,9 @@ public static class Batches
     /// Indices of <paramref name="count"/> sequences in evaluation batches of at most <paramref name="batchSize"/>,
     /// sorted by length (less padding); yields each batch's indices into the original list.
     /// </summary>
-    public static IEnumerable<int[]> ByLength(IReadOnlyList<int[]> sequences, int batchSize)
+    public static IEnumerable<int[]> ByLength(IReadOnlyList<int[]> sequences, int batchSize, IReadOnlyList<int>? only = null)
     {
-        var order = Enumerable.Range(0, sequences.Count).OrderBy(i => sequences[i].Length).ToArray();
+        var order = (only ?? Enumerable.Range(0, sequences.Count)).OrderBy(i => sequences[i].Length).ToArray();
         for (int s = 0; s < order.Length; s += batchSize) yield return order[s..Math.Min(order.Length, s + batchSize)];
     }
 

@@ -17,8 +17,9 @@ public static class FaithfulnessEvaluator
     /// <summary>One way of choosing the scored positions: the task metric's, or a variant's.</summary>
     sealed record Scoring(ISequenceTask Task, string? Variant);
 
+    /// <param name="only">Evaluate only the sequences at these indices (the results keep every sequence's slot).</param>
     public static List<SplitFaithfulness> Evaluate(HookedTransformer model, ISequenceTask task, string split,
-        IReadOnlyList<int[]> sequences, IReadOnlyList<SplicedProxy> proxies, int batchSize = 256)
+        IReadOnlyList<int[]> sequences, IReadOnlyList<SplicedProxy> proxies, int batchSize = 256, IReadOnlyList<int>? only = null)
     {
         using var noGrad = torch.no_grad();
         var variants = task.ScoringVariants;
@@ -26,7 +27,7 @@ public static class FaithfulnessEvaluator
         var scorings = new List<Scoring> { new(task, null) };
         scorings.AddRange(variants.Select(v => new Scoring(v.Task, v.Name)));
         var patternSites = proxies.Where(p => p.Layer is not null).Select(p => p.PatternSite).ToHashSet();
-        foreach (var idx in Batches.ByLength(sequences, batchSize))
+        foreach (var idx in Batches.ByLength(sequences, batchSize, only))
         {
             using var scope = torch.NewDisposeScope();
             var seqs = Batches.Select(sequences, idx);
@@ -106,6 +107,8 @@ public static class FaithfulnessEvaluator
             breakdowns.Clear();
             breakdowns.Add(("depth", sb.Depth[i]));
             breakdowns.Add(("distance", sb.Distance[i]));
+            // Per category by depth (code: closing brackets by the depth of the bracket they close).
+            if (task.Categories.Count > 1) breakdowns.Add(($"depth:{task.Categories[sb.Category[i]]}", sb.Depth[i]));
             if (task.LengthBinWidth > 0)
             {
                 int bin = LengthBins.Of(sb.Length[i], task.LengthBinWidth);

@@ -16,6 +16,11 @@ public static class FaithfulnessRows
         from c in Cells(seed, $"{proxy.Label}|{categories[ci]}", splits.Select(s => (s.Split, s.ByCategory[ci])).ToList(), resamples)
         select new CategoryRow(seed, run, proxy.Proxy, proxy.Parameter, proxy.Site, proxy.Head, c.Split, categories[ci], c.Metric, c.Value, c.Low, c.High, c.N);
 
+    /// <summary>The oracle control's cells for one fit (train or split), on the held-out half of every split.</summary>
+    public static IEnumerable<OracleRow> ForOracle(int seed, string run, SplicedProxy proxy, IReadOnlyList<SplitFaithfulness> splits, string fit, int resamples) =>
+        from c in Cells(seed, $"{proxy.Label}|oracle|{fit}", splits.Select(s => (s.Split, s.Stats)).ToList(), resamples)
+        select new OracleRow(seed, run, proxy.Proxy, proxy.Parameter, proxy.Site, proxy.Head, c.Split, fit, c.Metric, c.Value, c.Low, c.High, c.N);
+
     /// <summary>The same cells under each scoring variant of the task (faithfulness_by_scoring.csv).</summary>
     public static IEnumerable<ScoringRow> ForVariants(int seed, string run, SplicedProxy proxy, IReadOnlyList<SplitFaithfulness> splits, int resamples) =>
         from v in splits.Count == 0 ? [] : splits[0].Variants.Keys
@@ -68,6 +73,15 @@ public static class FaithfulnessRows
                 }
         }
     }
+
+    /// <summary>The split-level cells only, kept under the given category name (the oracle control's).</summary>
+    public static IEnumerable<Statistics.SequenceOutcomes> OutcomesAs(int seed, SplicedProxy proxy, IReadOnlyList<SplitFaithfulness> splits, string category) =>
+        from s in splits
+        from metric in SplitFaithfulness.Metrics
+        let st = s.Stats[metric]
+        where !(st.Value is null && metric is SplitFaithfulness.AttentionJsd or SplitFaithfulness.AttentionJsdScored)
+        select new Statistics.SequenceOutcomes(new Statistics.OutcomeKey(seed, proxy.Proxy, proxy.Parameter, proxy.Site, proxy.Head, s.Split, category, metric),
+            st.Numerator.Select(x => (float)x).ToArray(), st.Denominator.Select(x => (float)x).ToArray());
 
     public static IEnumerable<BreakdownRow> Breakdowns(int seed, SplicedProxy proxy, IReadOnlyList<SplitFaithfulness> splits) =>
         from s in splits

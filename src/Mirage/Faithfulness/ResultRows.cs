@@ -14,6 +14,13 @@ public sealed record CategoryRow(int Seed, string Run, string Proxy, int? Parame
 public sealed record ScoringRow(int Seed, string Run, string Proxy, int? Parameter, string Site, int? Head, string Split, string Scoring,
     string Metric, double? Value, double? CiLow, double? CiHigh, double N);
 
+/// <summary>
+/// One row of oracle.csv: a proxy scored on the held-out half of a split, fitted on the training fit set
+/// (<c>fit</c> = train) or on other sequences of that split itself (<c>fit</c> = split).
+/// </summary>
+public sealed record OracleRow(int Seed, string Run, string Proxy, int? Parameter, string Site, int? Head, string Split, string Fit,
+    string Metric, double? Value, double? CiLow, double? CiHigh, double N);
+
 /// <summary>One row of faithfulness_summary.csv: a faithfulness.csv cell aggregated over seeds.</summary>
 public sealed record SummaryRow(string Proxy, int? Parameter, string Site, int? Head, string Split, string Metric,
     double? Mean, double? Std, double? Min, double? Max, int Seeds);

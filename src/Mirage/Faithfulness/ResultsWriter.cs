@@ -19,6 +19,7 @@ public static class ResultsWriter
         Statistics.OutcomesFile.Write(P(Statistics.OutcomesFile.FileName), r.Outcomes, r.SequenceLengths);
         if (r.CategoryRows.Count > 0) Csv.Save(P("faithfulness_by_category.csv"), r.CategoryRows);
         if (r.ScoringRows.Count > 0) Csv.Save(P("faithfulness_by_scoring.csv"), r.ScoringRows);
+        if (r.OracleRows.Count > 0) Csv.Save(P("oracle.csv"), r.OracleRows);
         AtomicFile.WriteAllText(P("faithfulness.json"), System.Text.Json.JsonSerializer.Serialize(new { manifest = r.Manifest, rows = r.Rows, summary }, Json.Compact));
         AtomicFile.WriteAllText(P("examples.json"), System.Text.Json.JsonSerializer.Serialize(r.Examples, Json.Compact));
         AtomicFile.WriteAllText(P("pca_points.json"), System.Text.Json.JsonSerializer.Serialize(r.PcaPoints, Json.Compact));

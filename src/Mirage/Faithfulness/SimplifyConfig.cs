@@ -21,6 +21,13 @@ public sealed record SimplifyConfig
     public int ProxySeed { get; init; } = 0;
     /// <summary>Splits from which one example's attention maps are saved for the report; null = the task's choice.</summary>
     public IReadOnlyList<string>? ExampleSplits { get; init; }
+    /// <summary>Sequences of each split the proxies are measured on (the first N); null = all. Model accuracy always uses the whole split.</summary>
+    public int? EvalN { get; init; }
+    /// <summary>
+    /// The oracle control: fit every data proxy also on the split it is scored on (on sequences outside the scored
+    /// half), and score both fits on the held-out half of every split.
+    /// </summary>
+    public bool Oracle { get; init; }
     /// <summary>The task metric's minimum opener–closer distance (Dyck); null = the data's (10 by default).</summary>
     public int? MinDistance { get; init; }
     /// <summary>libtorch threads; part of the result (reductions round differently on another thread count).</summary>

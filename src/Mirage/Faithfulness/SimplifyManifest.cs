@@ -17,6 +17,10 @@ public sealed record SimplifyManifest(string Task, string Data, IReadOnlyList<Ru
     public int? MinDistance { get; init; }
     /// <summary>Scoring variants measured beside the task metric (faithfulness_by_scoring.csv; Dyck: <c>min_distance_1</c>).</summary>
     public IReadOnlyList<string> ScoringVariants { get; init; } = [];
+    /// <summary>Sequences per split the proxies were measured on (the first N); null = all.</summary>
+    public int? EvalN { get; init; }
+    /// <summary>Whether the oracle control ran (oracle.csv).</summary>
+    public bool Oracle { get; init; }
     /// <summary>libtorch threads the results were computed with (results are bit-identical only at the same count).</summary>
     public int Threads { get; init; }
 }

@@ -7,6 +7,7 @@ public sealed class SimplifyResults
     public List<FaithfulnessRow> Rows { get; } = new();
     public List<CategoryRow> CategoryRows { get; } = new();
     public List<ScoringRow> ScoringRows { get; } = new();
+    public List<OracleRow> OracleRows { get; } = new();
     public List<Evaluation.BaselineRow> Baseline { get; } = new();
     public List<BreakdownRow> Breakdown { get; } = new();
     public List<ModelAccuracyRow> ModelAccuracy { get; } = new();

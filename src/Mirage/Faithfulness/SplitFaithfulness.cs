@@ -34,6 +34,16 @@ public sealed class SplitFaithfulness(string split, int sequences, int categorie
     /// <summary>(breakdown, key, metric) → (numerator, count).</summary>
     public SortedDictionary<(string Breakdown, int Key, string Metric), (double Num, int N)> Breakdown { get; } = new();
 
+    /// <summary>A copy that keeps only the sequences in <paramref name="keep"/> (the others count nothing), split-level metrics only.</summary>
+    public SplitFaithfulness Only(IReadOnlySet<int> keep)
+    {
+        var copy = new SplitFaithfulness(Split, Stats[Agreement].Sequences);
+        foreach (var (metric, stat) in Stats)
+            for (int i = 0; i < stat.Sequences; i++)
+                if (keep.Contains(i)) copy.Stats[metric].Add(i, stat.Numerator[i], stat.Denominator[i]);
+        return copy;
+    }
+
     public void AddBreakdown(string breakdown, int key, string metric, double value)
     {
         Breakdown.TryGetValue((breakdown, key, metric), out var v);

@@ -36,8 +36,41 @@ public static class Findings
         }
         lines.AddRange(DepthOrLength(r, st));
         lines.AddRange(ScoringFindings(r, st));
+        lines.AddRange(OracleFindings(r, st));
         lines.AddRange(GeneralizationFindings(st));
         return lines;
+    }
+
+    /// <summary>
+    /// Capacity or shift: on the held-out half of each split, where the train-fitted proxy's agreement drops
+    /// significantly below the reference, does the proxy fitted on the split itself still drop (capacity) or not (shift)?
+    /// One line per data proxy and head with such a drop.
+    /// </summary>
+    static IEnumerable<string> OracleFindings(ResultsSet r, StudyStatistics st)
+    {
+        if (!r.Manifest.Oracle) yield break;
+        foreach (var (proxy, site, head) in r.Targets())
+        {
+            var ps = r.Parameters(proxy, site, head);
+            string? sym = ProxyCatalog.SymbolOf(proxy);
+            var shift = new List<string>();
+            var capacity = new List<string>();
+            foreach (var split in r.Splits.Where(s => s != st.Reference))
+                foreach (var p in ps)
+                {
+                    var train = st.Find(StudyStatistics.AgreementGap, proxy, p, site, head, split, Study.ProxyStage.OracleTrainFit);
+                    var own = st.Find(StudyStatistics.AgreementGap, proxy, p, site, head, split, Study.ProxyStage.OracleSplitFit);
+                    if (train is not { Significant: true, Estimate: > 0 } || own?.Estimate is null) continue;
+                    string at = $"{split}{(sym is null ? "" : $" {sym}={p}")}";
+                    string nums = $"{Format.F(train.Estimate!.Value, 3)} → {Format.F(own.Estimate.Value, 3)} {Format.Interval(own.CiLow, own.CiHigh)}";
+                    (own.Significant && own.Estimate > 0 ? capacity : shift).Add($"{at} ({nums})");
+                }
+            if (shift.Count + capacity.Count == 0) continue;
+            var text = $"Capacity or shift — {Label(proxy, null, site, head)}, on the held-out half of each split (gap to {st.Reference}, train fit → fit on the split itself):";
+            if (shift.Count > 0) text += $" the fit on the split closes the gap at {string.Join(", ", shift)}: there the gap is the distribution shift, which the proxy could represent had it been fitted on such data;";
+            if (capacity.Count > 0) text += $" the gap survives a fit on the split itself at {string.Join(", ", capacity)}: there it is a limit of the proxy's capacity;";
+            yield return text.TrimEnd(';') + ".";
+        }
     }
 
     /// <summary>

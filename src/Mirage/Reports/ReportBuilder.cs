@@ -68,6 +68,9 @@ public static class ReportBuilder
         // 3a. Which positions are scored.
         if (ScoringSection(r) is Section sc) list.Add(sc);
 
+        // 3c. Capacity or shift: the oracle control.
+        if (OracleSection(r) is Section orc) list.Add(orc);
+
         // 3b. Depth or length.
         if (LengthSection(r, dir) is Section len) list.Add(len);
 
@@ -128,10 +131,22 @@ public static class ReportBuilder
                 return t.Significant ? $"**{Format.Signed(g)}**" : Format.Signed(g);
             }))).ToArray());
         }
+        // Closing brackets by the depth of the bracket they close: the code study's Dyck-like question, per split.
+        var cb = $"depth:{r.Categories[0]}";
+        var cbDepths = r.Breakdown.Where(b => b.Breakdown == cb).Select(b => b.Key).Distinct().Order().ToList();
+        var byDepth = new List<string[]> { new[] { "depth" }.Concat(r.Splits).ToArray() };
+        foreach (var d in cbDepths)
+            byDepth.Add(new[] { d.ToString() }.Concat(r.Splits.Select(s =>
+            {
+                var m = r.BreakdownAverage(s, cb, d, SplitFaithfulness.ModelAccuracy, minPositions: 10);
+                var a = r.BreakdownAverage(s, cb, d, SplitFaithfulness.Agreement, minPositions: 10);
+                return m is { } mv && a is { } av ? $"{F(mv.Value)} / {F(av.Value)} (n={mv.Positions})" : "";
+            })).ToArray());
         var figs = new List<(string, string)>();
         if (Plots.CategoryGaps(r, dir) is string f) figs.Add((f, "Agreement gap by category and split, mean over every proxy and head at its chosen parameter; error bars: standard deviation over them"));
         return new Section("Accuracy and faithfulness by category", "Which kind of character carries the gaps? Scored positions fall into closing brackets, characters of an identifier that already occurred earlier in the window (the copying, induction-head behaviour) and everything else. Share = fraction of the split's scored positions.",
             [("Model accuracy (mean over seeds) and the bigram baseline per category", acc),
+             ($"{r.Categories[0]} by the depth of the bracket it closes: model accuracy / mean agreement of the proxies at their chosen parameters (n = scored positions over seeds; fewer than 10 omitted)", byDepth),
              ($"Agreement gap ({r.Statistics.Reference} − split) per category, each proxy at its chosen parameter (bold when significant at a false discovery rate of 5 %)", gaps)], figs);
     }
 
@@ -164,6 +179,33 @@ public static class ReportBuilder
         return new Section("Which positions are scored?", $"The task metric scores closing brackets whose opener is at least {r.Manifest.MinDistance} positions back; Murty et al.'s evaluation code computes that threshold but in effect scores every closer. The same forward passes, scored both ways.",
             [("Model accuracy (mean over seeds) under each scoring", acc),
              ($"Agreement gap ({st.Reference} − split) under each scoring, each proxy at its chosen parameter (bold when significant at a false discovery rate of 5 %)", gaps)], []);
+    }
+
+    /// <summary>
+    /// Capacity or shift? Each data proxy at its chosen parameter on the held-out half of every split, fitted on the
+    /// training fit set and on the split itself: agreement and its gap to the reference split.
+    /// </summary>
+    static Section? OracleSection(ResultsSet r)
+    {
+        if (!r.Manifest.Oracle) return null;
+        var st = r.Statistics;
+        var rows = new List<string[]> { new[] { "proxy", "fit on" }.Concat(r.Splits).ToArray() };
+        foreach (var (proxy, site, head) in r.Targets().Where(t => Simplify.ProxyCatalog.Describe(t.Proxy)?.NeedsData == true))
+        {
+            var p = r.Chosen(proxy, site, head);
+            foreach (var (fit, category) in new[] { ("train", Study.ProxyStage.OracleTrainFit), ("the split", Study.ProxyStage.OracleSplitFit) })
+                rows.Add(new[] { Findings.Label(proxy, p, site, head), fit }.Concat(r.Splits.Select(s =>
+                {
+                    var a = st.Find(Statistics.StudyStatistics.Agreement, proxy, p, site, head, s, category);
+                    var g = st.Find(Statistics.StudyStatistics.AgreementGap, proxy, p, site, head, s, category);
+                    if (a?.Estimate is not double v) return "";
+                    var gap = g?.Estimate is double x ? " ▼" + (g.Significant ? $"**{Format.Signed(x)}**" : Format.Signed(x)) : "";
+                    return F(v) + gap;
+                })).ToArray());
+        }
+        if (rows.Count == 1) return null;
+        return new Section("Capacity or shift? Oracle fits", $"Every data proxy is fitted a second time, on each split itself (on {r.Manifest.FitN} of its sequences that are not scored), and both fits are scored on the held-out half of the split (its odd-numbered sequences). A gap to {st.Reference} that the fit on the split closes is the distribution shift: fitted on such data, the proxy would follow the model. A gap that survives it is a limit of the proxy's capacity.",
+            [($"Agreement on the held-out half, fitted on the training fit set or on the split itself; ▼ gap = {st.Reference} − split within the same fit (bold when significant at a false discovery rate of 5 %)", rows)], []);
     }
 
     static double? Average(IEnumerable<Faithfulness.ModelAccuracyRow> rows)

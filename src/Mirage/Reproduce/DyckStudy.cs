@@ -37,7 +37,7 @@ public sealed record DyckStudy(string Scale, DyckConfig Data, ModelConfig Model,
             new DyckConfig(),
             new ModelConfig(),
             new TrainConfig { Steps = 20000, EvalSequences = 2000, TargetAccuracy = 0.98 },
-            new SimplifyConfig { Proxies = ["pca", "kmeans", "onehot", "weight-svd", "oracle-pca", "oracle-kmeans"] }),
+            new SimplifyConfig { Proxies = ["pca", "pca-uncentred", "kmeans", "onehot", "weight-svd"], Oracle = true }),
         _ => throw new UserError($"--scale {scale}: unknown scale; valid: {string.Join(", ", Scales)}"),
     };
 }

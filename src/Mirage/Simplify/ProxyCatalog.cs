@@ -1,17 +1,15 @@
 namespace Mirage.Simplify;
 
-/// <summary>A proxy as requested: which one, and whether it is fitted on the split it is evaluated on (an oracle control).</summary>
-public sealed record ProxySpec(ProxyDescriptor Descriptor, bool FitOnEvalSplit = false)
+/// <summary>A proxy as requested on the command line or in a study: which one, by its name in results.</summary>
+public sealed record ProxySpec(ProxyDescriptor Descriptor)
 {
-    /// <summary>The name in results and on the command line: the proxy's, prefixed <c>oracle-</c> when fitted on the evaluation split.</summary>
-    public string Name => FitOnEvalSplit ? ProxyCatalog.OraclePrefix + Descriptor.Name : Descriptor.Name;
+    public string Name => Descriptor.Name;
 }
 
 /// <summary>
 /// The proxies Mirage knows (docs/method.md §4, "Proxies"). Adding one: a new file with a <see cref="Proxy"/> subclass
-/// and its <see cref="ProxyDescriptor"/>, and one line in <see cref="All"/>. Data proxies can also be requested as
-/// <c>oracle-NAME</c>: fitted on the split they are evaluated on, a control separating "the proxy is too small" from
-/// "the distribution shifted".
+/// and its <see cref="ProxyDescriptor"/>, and one line in <see cref="All"/>. The oracle control is not a proxy of its
+/// own but a fit option (<c>--oracle</c>): every data proxy fitted again on the split it is scored on.
 /// </summary>
 public static class ProxyCatalog
 {
@@ -25,29 +23,22 @@ public static class ProxyCatalog
         WeightSvdProxy.Definition,
     ];
 
-    public const string OraclePrefix = "oracle-";
-
-    /// <summary>Every name the command line accepts: the proxies, then the oracle variants of the data proxies.</summary>
-    public static IReadOnlyList<string> Names { get; } =
-        All.Select(d => d.Name).Concat(All.Where(d => d.NeedsData).Select(d => OraclePrefix + d.Name)).ToArray();
+    /// <summary>Every name the command line accepts, in catalogue order.</summary>
+    public static IReadOnlyList<string> Names { get; } = All.Select(d => d.Name).ToArray();
 
     public static ProxySpec Parse(string name)
     {
-        bool oracle = name.StartsWith(OraclePrefix, StringComparison.Ordinal);
-        var baseName = oracle ? name[OraclePrefix.Length..] : name;
-        var d = All.FirstOrDefault(x => x.Name == baseName);
-        if (d is null || oracle && !d.NeedsData) throw new UserError($"unknown proxy '{name}'; valid proxies: {string.Join(", ", Names)}");
-        return new ProxySpec(d, oracle);
+        var d = All.FirstOrDefault(x => x.Name == name);
+        if (d is not null) return new ProxySpec(d);
+        if (name.StartsWith("oracle-", StringComparison.Ordinal) && All.Any(x => x.Name == name["oracle-".Length..] && x.NeedsData))
+            throw new UserError($"unknown proxy '{name}': the oracle is a fit option now — pass --proxy {name["oracle-".Length..]} --oracle (every data proxy is also fitted on half of each evaluation split)");
+        throw new UserError($"unknown proxy '{name}'; valid proxies: {string.Join(", ", Names)}");
     }
 
     public static void CheckName(string name) => Parse(name);
 
-    /// <summary>The descriptor behind a name as it appears in results (oracle names included); null for a name this version does not know.</summary>
-    public static ProxyDescriptor? Describe(string name)
-    {
-        bool oracle = name.StartsWith(OraclePrefix, StringComparison.Ordinal);
-        return All.FirstOrDefault(x => x.Name == (oracle ? name[OraclePrefix.Length..] : name));
-    }
+    /// <summary>The descriptor behind a name in results; null for a name this version does not know.</summary>
+    public static ProxyDescriptor? Describe(string name) => All.FirstOrDefault(x => x.Name == name);
 
     /// <summary>"r", "c", or null: how text names a results proxy's parameter.</summary>
     public static string? SymbolOf(string name) => Describe(name)?.Symbol;
@@ -55,6 +46,6 @@ public static class ProxyCatalog
     /// <summary>"rank", "clusters" or "parameter": a results proxy's parameter as a column or axis name.</summary>
     public static string NounOf(string name) => Describe(name)?.Noun ?? "parameter";
 
-    /// <summary>Order of proxies in reports: catalogue order, the oracle variants after the proxies, unknown names last.</summary>
+    /// <summary>Order of proxies in reports: catalogue order, unknown names last.</summary>
     public static int Order(string name) => Names.ToList().IndexOf(name) is var i and >= 0 ? i : int.MaxValue;
 }

@@ -30,7 +30,8 @@ public sealed class SyntheticOutcomes(int seeds, int sequences, int positions, i
     /// except that it corrects a share <paramref name="proxyFixes"/> of the model's errors (a planted "proxy better").
     /// </summary>
     /// <param name="agreeAtLength">When given, the agreement rate at a sequence's length (replaces <paramref name="agree"/>).</param>
-    public void Add(string proxy, int? parameter, string split, double agree, double modelAccuracy = 0.9, double proxyFixes = 0, Func<int, double>? agreeAtLength = null)
+    public void Add(string proxy, int? parameter, string split, double agree, double modelAccuracy = 0.9, double proxyFixes = 0, Func<int, double>? agreeAtLength = null,
+        string category = OutcomeKey.AllCategories)
     {
         var diff = Difficulty(split);
         for (int s = 0; s < seeds; s++)
@@ -52,7 +53,7 @@ public sealed class SyntheticOutcomes(int seeds, int sequences, int positions, i
                     if (p) prox[i]++;
                 }
             }
-            OutcomeKey Key(string metric) => new(s, proxy, parameter, "blocks.0.attn", 0, split, OutcomeKey.AllCategories, metric);
+            OutcomeKey Key(string metric) => new(s, proxy, parameter, "blocks.0.attn", 0, split, category, metric);
             Cells.Add(new SequenceOutcomes(Key(SplitFaithfulness.Agreement), agreeN, scored));
             Cells.Add(new SequenceOutcomes(Key(SplitFaithfulness.ModelAccuracy), model, scored));
             Cells.Add(new SequenceOutcomes(Key(SplitFaithfulness.ProxyAccuracy), prox, scored));
@@ -60,13 +61,14 @@ public sealed class SyntheticOutcomes(int seeds, int sequences, int positions, i
     }
 
     /// <summary>A results set around these outcomes, as `mirage report` would load it (rows carry the per-seed values).</summary>
-    public ResultsSet Results(IReadOnlyList<string> splits, int resamples, IReadOnlyList<string>? references = null, string? lead = null, int lengthBinWidth = 0, string deepSplit = "ood")
+    public ResultsSet Results(IReadOnlyList<string> splits, int resamples, IReadOnlyList<string>? references = null, string? lead = null, int lengthBinWidth = 0, string deepSplit = "ood",
+        bool oracle = false)
     {
-        var rows = Cells.Select(c => new FaithfulnessRow(c.Key.Seed, $"runs/seed{c.Key.Seed}", c.Key.Proxy, c.Key.Parameter, c.Key.Site, c.Key.Head, c.Key.Split,
+        var rows = Cells.Where(c => c.Key.Category == OutcomeKey.AllCategories).Select(c => new FaithfulnessRow(c.Key.Seed, $"runs/seed{c.Key.Seed}", c.Key.Proxy, c.Key.Parameter, c.Key.Site, c.Key.Head, c.Key.Split,
             c.Key.Metric, c.Numerator.Sum() / c.Denominator.Sum(), null, null, c.Denominator.Sum())).ToList();
         var manifest = new SimplifyManifest("dyck", "data", Enumerable.Range(0, seeds).Select(s => new RunRef(s, $"runs/seed{s}")).ToList(),
             rows.Select(r => r.Proxy).Distinct().ToList(), new Dictionary<string, IReadOnlyList<int?>>(), ["blocks.0.attn"], "train", 100, splits, 100)
-            { ReferenceSplits = references ?? ["iid"], LengthBinWidth = lengthBinWidth, DeepSplit = deepSplit };
+            { ReferenceSplits = references ?? ["iid"], LengthBinWidth = lengthBinWidth, DeepSplit = deepSplit, Oracle = oracle };
         return new ResultsSet
         {
             Directory = "synthetic", Manifest = manifest, Rows = rows, Summary = FaithfulnessRows.Summarize(rows), Breakdown = [], ModelAccuracy = [],

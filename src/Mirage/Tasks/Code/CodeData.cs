@@ -90,26 +90,47 @@ public static class CodeData
             if (!File.Exists(path)) throw new UserError($"{path}: split file missing (listed in {ManifestFile})");
             var sha = Sha256.OfFile(path);
             if (sha != info.Sha256) throw new UserError($"{path}: sha256 {sha[..12]}… does not match the manifest's {info.Sha256[..Math.Min(12, info.Sha256.Length)]}… (file changed or corrupt)");
-            var (seqs, d) = ReadSplit(path, info.Name, m.Config, task);
+            var (seqs, d, files) = ReadSplit(path, info.Name, m.Config, task);
             if (seqs.Count != info.Count) throw new UserError($"{path}: {seqs.Count} windows but the manifest says {info.Count}");
             splits[info.Name] = seqs; depths[info.Name] = d;
+            if (info.Name == "deep_nesting") AddProvenanceSplits(seqs, d, files, m.Config, splits, depths);
         }
+        var order = CodeSplits.Names.SelectMany(n => n == "deep_nesting" ? [n, DeepHeldOut, DeepTrainFiles] : new[] { n }).Where(splits.ContainsKey).ToList();
         return new TaskData
         {
-            Directory = dir, Task = task, SplitNames = CodeSplits.Names.Where(splits.ContainsKey).ToList(), Splits = splits, MaxDepths = depths,
+            Directory = dir, Task = task, SplitNames = order, Splits = splits, MaxDepths = depths,
             ManifestSha256 = Sha256.OfFile(mpath),
         };
     }
 
-    static (List<int[]>, List<int>) ReadSplit(string path, string split, CodeConfig c, CodeTask task)
+    /// <summary>deep_nesting's windows by where they come from, as splits of their own when it holds both kinds.</summary>
+    public const string DeepHeldOut = "deep_nesting_heldout", DeepTrainFiles = "deep_nesting_trainfiles";
+
+    /// <summary>
+    /// Held-out files have too few deep windows, so deep_nesting may take some from train files (train itself never
+    /// holds a deep window). A window from a train file can repeat identifiers the model has seen in that file, so
+    /// the two kinds are also evaluated apart. Provenance comes from the window's file: the same path hash that split
+    /// the files.
+    /// </summary>
+    static void AddProvenanceSplits(List<int[]> seqs, List<int> depths, List<string> files, CodeConfig c,
+        Dictionary<string, IReadOnlyList<int[]>> splits, Dictionary<string, IReadOnlyList<int>> depthsBySplit)
     {
-        var seqs = new List<int[]>(); var depths = new List<int>();
+        var held = Enumerable.Range(0, seqs.Count).Where(i => CodeSplits.IsHeldOut(files[i], c.IidFraction)).ToList();
+        var fromTrain = Enumerable.Range(0, seqs.Count).Where(i => !CodeSplits.IsHeldOut(files[i], c.IidFraction)).ToList();
+        if (held.Count == 0 || fromTrain.Count == 0) return;
+        splits[DeepHeldOut] = held.Select(i => seqs[i]).ToList(); depthsBySplit[DeepHeldOut] = held.Select(i => depths[i]).ToList();
+        splits[DeepTrainFiles] = fromTrain.Select(i => seqs[i]).ToList(); depthsBySplit[DeepTrainFiles] = fromTrain.Select(i => depths[i]).ToList();
+    }
+
+    static (List<int[]>, List<int>, List<string>) ReadSplit(string path, string split, CodeConfig c, CodeTask task)
+    {
+        var seqs = new List<int[]>(); var depths = new List<int>(); var files = new List<string>();
         int lineNo = 0;
         foreach (var line in File.ReadLines(path))
         {
             lineNo++;
             if (line.Length == 0) continue;
-            string? text = null; int? depth = null;
+            string? text = null, file = null; int? depth = null;
             try
             {
                 var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(line));
@@ -120,6 +141,7 @@ public static class CodeData
                     reader.Read();
                     if (name == "text" && reader.TokenType == JsonTokenType.String) text = reader.GetString();
                     else if (name == "max_depth" && reader.TokenType == JsonTokenType.Number) depth = reader.GetInt32();
+                    else if (name == "file" && reader.TokenType == JsonTokenType.String) file = reader.GetString();
                     else reader.Skip();
                 }
             }
@@ -134,7 +156,8 @@ public static class CodeData
                 throw new UserError($"{path} line {lineNo}: depth {actual} does not belong in {split} (max_train_depth {c.MaxTrainDepth})");
             seqs.Add(task.Encode(text));
             depths.Add(actual);
+            files.Add(file ?? "");
         }
-        return (seqs, depths);
+        return (seqs, depths, files);
     }
 }

@@ -45,14 +45,17 @@ public static class ProxyCatalog
     }
 
     /// <summary>Checks a parameter against the model and fit set; a clear error names the flag and the range.</summary>
-    public static void CheckParameter(string name, int? p, int dHead, long fitPoints)
+    /// <remarks><paramref name="fitPoints"/> is null before the fit set is captured (then only the lower bound is checked).</remarks>
+    public static void CheckParameter(string name, int? p, int dHead, long? fitPoints)
     {
         if (!HasParameter(name)) return;
         if (p is not int v) throw new UserError($"--sweep: {name} needs a parameter (rank or cluster count)");
         if (Base(name) is "pca" or "weight-svd" && (v < 1 || v > dHead))
             throw new UserError($"--sweep {v}: {name} rank must be between 1 and d_head = {dHead}");
-        if (Base(name) == "kmeans" && (v < 1 || v > fitPoints))
-            throw new UserError($"--sweep {v}: kmeans cluster count must be between 1 and the fit set's {fitPoints} points");
+        if (Base(name) == "kmeans" && v < 1)
+            throw new UserError($"--sweep {v}: {name} cluster count must be at least 1");
+        if (Base(name) == "kmeans" && fitPoints is long n && v > n)
+            throw new UserError($"--sweep {v}: {name} cluster count must be at most the fit set's {n} points (query or key vectors); lower it or raise --fit-n");
     }
 
     public static Proxy Create(string name, int? parameter, int seed) => Base(name) switch

@@ -5,6 +5,9 @@ namespace Mirage.Faithfulness;
 /// <summary>Writes a results directory (docs/results-format.md) all at once: staged, then renamed into place.</summary>
 public static class ResultsWriter
 {
+    /// <summary>A results directory: its manifest.json says "created_by": "mirage simplify".</summary>
+    public static readonly OutputKind Kind = new("mirage simplify", "a results directory", dir => OutputManifest.CreatedBy(dir) == "mirage simplify");
+
     public static void Write(string dir, SimplifyResults r)
     {
         using var staging = new StagingDirectory(dir);

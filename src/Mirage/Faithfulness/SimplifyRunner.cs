@@ -21,10 +21,22 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
     /// <summary>How results name a run or data directory (the CLI: relative to the results directory's parent).</summary>
     public Func<string, string> PathLabel { get; init; } = p => p;
 
-    public SimplifyResults Run(IReadOnlyList<string> runs)
+    /// <summary>Stops the run at its next step (the results are then never written).</summary>
+    public CancellationToken Cancel { get; init; }
+
+    /// <summary>
+    /// Sequences actually fitted on: --fit-n, or the whole fit split when it is smaller (recorded in the manifest as
+    /// fit_n, never the larger number asked for).
+    /// </summary>
+    public int FitN => Math.Min(config.FitN, data.Splits.TryGetValue(config.FitSplit, out var s) ? s.Count : config.FitN);
+
+    /// <summary>
+    /// Every check of the settings and runs that needs no computation: proxies, sweeps, sites, heads, the runs'
+    /// checkpoints (weights finite) against the data. The CLI calls it before it claims the output directory.
+    /// </summary>
+    public List<(string Run, CheckpointInfo Info)> Check(IReadOnlyList<string> runs)
     {
         if (config.Threads < 1) throw new UserError($"--threads must be >= 1, found {config.Threads}");
-        TorchRuntime.Init(config.Threads);
         if (runs.Count == 0) throw new UserError("no run given; pass --run RUN (several for several seeds)");
         foreach (var p in config.Proxies) ProxyCatalog.CheckName(p);
         if (!data.Splits.ContainsKey(config.FitSplit)) throw new UserError($"--fit-split {config.FitSplit}: no such split in {data.Directory} (splits: {string.Join(", ", data.SplitNames)})");
@@ -39,13 +51,25 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
         }
         var seeds = infos.Select(x => x.Info.Training.Seed).ToList();
         if (seeds.Distinct().Count() != seeds.Count) throw new UserError($"runs {string.Join(", ", runs)} share a seed; each run must have its own");
+        ResolveHeads(first.Model);
+        foreach (var p in config.Proxies.Distinct()) Sweep(p, first.Model.HeadDim);
+        // Weights are read (and refused if not finite) now, not after the first run's proxies are fitted.
+        TorchRuntime.Init(config.Threads);
+        foreach (var (r, _) in infos) Checkpoint.LoadModel(r).Model.Dispose();
+        return infos;
+    }
+
+    public SimplifyResults Run(IReadOnlyList<string> runs)
+    {
+        var infos = Check(runs);
+        var first = infos[0].Info;
         var heads = ResolveHeads(first.Model);
         var sweeps = config.Proxies.Distinct().ToDictionary(p => p, p => Sweep(p, first.Model.HeadDim));
         var evalSplits = data.EvalSplits.ToList();
         var results = new SimplifyResults
         {
             Manifest = new SimplifyManifest(data.Task.Name, PathLabel(data.Directory), infos.Select(x => new RunRef(x.Info.Training.Seed, PathLabel(x.Run))).ToList(),
-                config.Proxies.Distinct().ToList(), sweeps, heads.Select(h => $"blocks.{h.Layer}.attn").Distinct().ToList(), config.FitSplit, config.FitN, evalSplits, config.BootstrapResamples)
+                config.Proxies.Distinct().ToList(), sweeps, heads.Select(h => $"blocks.{h.Layer}.attn").Distinct().ToList(), config.FitSplit, FitN, evalSplits, config.BootstrapResamples)
             { Categories = data.Task.Categories, DeepSplit = data.Task.DeepSplit, Threads = config.Threads },
         };
         if (data.Splits.TryGetValue("train", out var train))
@@ -79,7 +103,7 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
     {
         var sweep = config.Sweeps.TryGetValue(proxy, out var given) ? given.Select(v => (int?)v).ToList() : ProxyCatalog.DefaultSweep(proxy, dHead);
         if (!ProxyCatalog.HasParameter(proxy)) return [null];
-        foreach (var v in sweep) ProxyCatalog.CheckParameter(proxy, v, dHead, long.MaxValue);
+        foreach (var v in sweep) ProxyCatalog.CheckParameter(proxy, v, dHead, null);
         return sweep;
     }
 
@@ -100,7 +124,11 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
         var sd = model.ToTransformerLensStateDict();
         HeadWeights Weights(int l, int h) => new(sd[$"blocks.{l}.attn.W_Q"][h], sd[$"blocks.{l}.attn.b_Q"][h], sd[$"blocks.{l}.attn.W_K"][h], sd[$"blocks.{l}.attn.b_K"][h]);
         double steps = 2 + evalSplits.Count, done = 0;
-        void Report(string what) => Progress?.Invoke($"seed {seed}: {what}", done++ / steps);
+        void Report(string what)
+        {
+            Cancel.ThrowIfCancellationRequested();
+            Progress?.Invoke($"seed {seed}: {what}", done++ / steps);
+        }
 
         // Model accuracy on every split, with its depth breakdown.
         Report("model accuracy");
@@ -114,7 +142,7 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
         }
 
         // Fit every non-oracle proxy once, on one capture of the fit set.
-        Report($"fitting proxies on {config.FitN} {config.FitSplit} sequences");
+        Report($"fitting proxies on {FitN} {config.FitSplit} sequences");
         var fitSeqs = data.Splits[config.FitSplit].Take(config.FitN).ToList();
         using var fitCapture = ActivationCapture.Run(model, fitSeqs, config.BatchSize);
         var fitted = new List<Fitted>();
@@ -123,7 +151,10 @@ public sealed class SimplifyRunner(TaskData data, SimplifyConfig config)
             foreach (var (proxy, sweep) in sweeps.Where(kv => !ProxyCatalog.IsOracle(kv.Key)))
                 foreach (var p in sweep)
                     foreach (var (l, h) in heads)
+                    {
+                        Cancel.ThrowIfCancellationRequested();
                         fitted.Add(Fit(proxy, p, l, h, fitCapture, Weights(l, h), seed));
+                    }
 
             var perProxy = new Dictionary<string, (SplicedProxy Spliced, List<SplitFaithfulness> Splits)>();
             foreach (var split in evalSplits)

@@ -28,8 +28,24 @@ public static class Json
         try { text = File.ReadAllText(path); }
         catch (FileNotFoundException) { throw new UserError($"{path}: {what} not found"); }
         catch (DirectoryNotFoundException) { throw new UserError($"{path}: {what} not found"); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new UserError($"{path}: cannot read {what} ({e.Message})"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            if (Directory.Exists(path)) throw new UserError($"{path}: is a directory; expected a {what} file");
+            throw new FileSystemError($"{path}: cannot read {what} ({FileSystemMessage.Reason(e)})", e);
+        }
         return Parse<T>(text, path, what);
+    }
+
+    /// <summary>
+    /// Reads a config file a user wrote: like <see cref="Load{T}"/>, and every key must be one of the record's fields
+    /// (<see cref="ConfigKeys"/>), so a misspelt key is an error instead of a silently kept default.
+    /// </summary>
+    public static T LoadConfig<T>(string path, string what)
+    {
+        var value = Load<T>(path, what);
+        using var doc = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { AllowTrailingCommas = false });
+        ConfigKeys.Check(typeof(T), doc.RootElement, path);
+        return value;
     }
 
     public static T Parse<T>(string text, string source, string what = "JSON")

@@ -41,7 +41,7 @@ public sealed class ResultsSet
 
     public static ResultsSet Load(string dir, int statisticsResamples = StudyStatistics.DefaultResamples)
     {
-        if (!System.IO.Directory.Exists(dir)) throw new UserError($"{dir}: results directory not found (make one with `mirage simplify --out {dir}`)");
+        InputPath.Directory(dir, "report", "results directory", $"make one with `mirage simplify --out {dir}`");
         string P(string f) => Path.Combine(dir, f);
         List<T> Optional<T>(string f)
         {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Mirage.IO;
 using Mirage.Tasks.Code;
 using Mirage.Tasks.Dyck;
 
@@ -7,9 +8,13 @@ namespace Mirage.Tasks;
 /// <summary>Loads any task's data directory, dispatching on the "task" field of its manifest.json.</summary>
 public static class TaskDataLoader
 {
+    /// <summary>What `mirage data` writes: a manifest.json naming its task (and no "created_by", which other outputs have).</summary>
+    public static readonly OutputKind Kind = new("mirage data", "a data directory",
+        dir => OutputManifest.Field(dir, "task") is not null && OutputManifest.CreatedBy(dir) is null);
+
     public static TaskData Load(string dir)
     {
-        if (!Directory.Exists(dir)) throw new UserError($"{dir}: data directory not found; create one with `mirage data dyck --out {dir}`");
+        InputPath.Directory(dir, "--data", "data directory", $"create one with `mirage data dyck --out {dir}`");
         var path = Path.Combine(dir, "manifest.json");
         if (!File.Exists(path)) throw new UserError($"{path}: not found; {dir} is not a data directory made by `mirage data`");
         string? task;

@@ -127,6 +127,8 @@ public static class DataCommand
         // Resolved once: finding the default corpora asks python3 and searches the JDKs.
         var resolved = defaults.Resolve(c, out var skipped);
         var output = OutputDirectory.Check(dir, "--out", TaskDataLoader.Kind, (inputs ?? []).Concat(resolved.Corpus).Concat(resolved.OodCorpus));
+        foreach (var root in resolved.Corpus) CodeCorpus.CheckRoot(root, "corpus");
+        foreach (var root in resolved.OodCorpus) CodeCorpus.CheckRoot(root, "ood_corpus");
         if (HoldsSameDataset(ctx, output, () => CodeData.ReadManifest(dir).Config, resolved, CodeData.Verify))
         {
             PrintCode(ctx, CodeData.ReadManifest(dir), null);

@@ -110,10 +110,11 @@ public static class TrainCommand
             ctx.Stdout.WriteLine($"{run}: {what} at step {result.Step}, iid accuracy {acc}");
             return result.StopReason == "interrupted" ? ctx.Interruption?.ExitCode ?? 130 : 0;
         }
-        catch when (!existed)
+        catch when (!existed && !Checkpoint.Exists(run))
         {
-            // A run that failed before its first checkpoint leaves no empty directory behind.
-            if (Directory.Exists(run) && !Directory.EnumerateFileSystemEntries(run).Any()) Directory.Delete(run);
+            // A run this command created that failed before its first checkpoint (a divergence, a full disk) is
+            // removed whole: it holds nothing but what this process wrote, and the lock keeps everyone else out.
+            if (Directory.Exists(run)) Directory.Delete(run, recursive: true);
             throw;
         }
     }

@@ -44,14 +44,11 @@ public sealed class DirectoryLock : IDisposable
         { throw new FileSystemError($"{name}: cannot create its parent directory ({FileSystemMessage.Reason(e)})", e); }
 
         int fd = Libc.Open(path, Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC, 0b110_110_110);
+        int openError = fd < 0 ? Marshal.GetLastPInvokeError() : 0;   // read at once: any later call may overwrite it
         bool writable = fd >= 0;
         // A lock file another user created may be read-only for us; flock works on a read-only descriptor too.
-        if (fd < 0 && Marshal.GetLastPInvokeError() == Libc.EACCES && File.Exists(path)) fd = Libc.Open(path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
-        if (fd < 0)
-        {
-            int errno = Marshal.GetLastPInvokeError();
-            throw new FileSystemError($"{name}: cannot create the lock file {path} ({Libc.Error(errno)})");
-        }
+        if (fd < 0 && openError == Libc.EACCES && File.Exists(path)) fd = Libc.Open(path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        if (fd < 0) throw new FileSystemError($"{name}: cannot create the lock file {path} ({Libc.Error(openError)})");
         int rc;
         do rc = Libc.Flock(fd, Libc.LOCK_EX | Libc.LOCK_NB); while (rc != 0 && Marshal.GetLastPInvokeError() == Libc.EINTR);
         if (rc != 0)

@@ -26,6 +26,7 @@ public static partial class FileSystemMessage
     /// <summary>Just the system's reason when .NET's message is "REASON : 'PATH'" (the caller names the path itself).</summary>
     public static string Reason(Exception e)
     {
+        if (e is UnauthorizedAccessException) return "permission denied";
         var text = Describe(e);
         int i = text.LastIndexOf(" : '", StringComparison.Ordinal);
         return i > 0 && text.EndsWith('\'') ? text[..i] : text;

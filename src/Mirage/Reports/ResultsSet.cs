@@ -43,6 +43,8 @@ public sealed class ResultsSet
     {
         InputPath.Directory(dir, "report", "results directory", $"make one with `mirage simplify --out {dir}`");
         string P(string f) => Path.Combine(dir, f);
+        if (File.Exists(P(OutputManifest.File)) && OutputManifest.CreatedBy(dir) is var by && by != "mirage simplify")
+            throw new UserError($"{dir}: is not a results directory (its manifest.json {(by is null ? "does not say it was written by `mirage simplify`" : $"says it was written by `{by}`")}); pass a directory from `mirage simplify --out`");
         List<T> Optional<T>(string f)
         {
             if (!File.Exists(P(f))) return [];

@@ -18,7 +18,14 @@ public static class TaskDataLoader
         var path = Path.Combine(dir, "manifest.json");
         if (!File.Exists(path)) throw new UserError($"{path}: not found; {dir} is not a data directory made by `mirage data`");
         string? task;
-        try { using var doc = JsonDocument.Parse(File.ReadAllText(path)); task = doc.RootElement.TryGetProperty("task", out var t) ? t.GetString() : null; }
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            // Results and study directories have a manifest.json too; say what this one is rather than misparse it.
+            if (doc.RootElement.TryGetProperty("created_by", out var by) && by.ValueKind == JsonValueKind.String)
+                throw new UserError($"{dir}: is not a data directory (its manifest.json says it was written by `{by.GetString()}`); pass a directory from `mirage data`");
+            task = doc.RootElement.TryGetProperty("task", out var t) ? t.GetString() : null;
+        }
         catch (Exception e) when (e is JsonException or InvalidOperationException) { throw new UserError($"{path}: invalid JSON ({e.Message.Split('\n')[0]})"); }
         return task switch
         {

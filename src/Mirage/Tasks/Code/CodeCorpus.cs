@@ -54,18 +54,16 @@ public static class CodeCorpus
             {
                 // With several roots, the root's name keeps equal relative paths (two os.py) apart.
                 var prefix = roots.Count > 1 ? System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(root)) + "/" : "";
+                CheckRoot(root, what);
                 if (Directory.Exists(root)) entries.AddRange(FromDirectory(root, extensions, what).Select(e => (prefix + e.Path, e.Bytes)));
-                else if (File.Exists(root) && root.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
+                else
                 {
-                    if (Libc.KindOf(root) != Libc.FileKind.Regular) throw new UserError($"{root}: {what} archive is not a regular file (a FIFO or device?)");
                     var zip = OpenZip(root, what);
                     archives.Add(zip);
                     entries.AddRange(zip.Entries
                         .Where(e => !e.FullName.EndsWith('/') && HasExtension(e.FullName, extensions) && !Excluded(e.FullName))
                         .Select(e => (prefix + e.FullName.Replace('\\', '/'), (Func<byte[]>?)(() => ReadEntry(e)))));
                 }
-                else if (File.Exists(root)) throw new UserError($"{root}: {what} path must be a directory or a .zip archive");
-                else throw new UserError($"{root}: {what} path not found");
             }
             entries.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
             if (entries.Count == 0)
@@ -95,6 +93,18 @@ public static class CodeCorpus
             return (files, new CorpusCounts { FilesFound = found, FilesRead = files.Count, SkippedBinary = binary, SkippedNonUtf8 = nonUtf8, SkippedUnreadable = unreadable, SkippedNotRegular = notRegular });
         }
         finally { foreach (var z in archives) z.Dispose(); }
+    }
+
+    /// <summary>
+    /// Checks that a corpus root is a directory or a .zip archive that is a regular file (a FIFO would block the read),
+    /// without reading it: the CLI checks every root before it claims its output directory.
+    /// </summary>
+    public static void CheckRoot(string root, string what)
+    {
+        if (Directory.Exists(root)) return;
+        if (!File.Exists(root)) throw new UserError($"{root}: {what} path not found");
+        if (!root.EndsWith(".zip", StringComparison.OrdinalIgnoreCase)) throw new UserError($"{root}: {what} path must be a directory or a .zip archive");
+        if (Libc.KindOf(root) != Libc.FileKind.Regular) throw new UserError($"{root}: {what} archive is not a regular file (a FIFO or device?)");
     }
 
     /// <summary>

@@ -92,7 +92,9 @@ public static class ReproduceCommand
             {
                 if (Directory.EnumerateFileSystemEntries(data).Any() && !TaskDataLoader.Kind.IsEarlierOutput(data))
                     throw new UserError($"{data}: is not a data directory written by `mirage data`; Mirage replaces nothing it did not make: move it away");
-                Directory.Delete(data, true);
+                if (OutputKind.Foreign(data, TaskDataLoader.IsDataEntry) is { Count: > 0 } foreign)
+                    throw new UserError($"{data}: must be rebuilt with new settings but also holds {string.Join(", ", foreign.Take(3))}, which `mirage data` did not write: move it out first");
+                using (DirectoryLock.Acquire(data, StudyManifest.Command, data)) Directory.Delete(data, true);
             }
             int code = writeData(quiet ? Quiet(ctx) : ctx, data);
             if (code != 0) return code;
@@ -109,7 +111,12 @@ public static class ReproduceCommand
         {
             if (ledger.IsDone($"train/seed{s}", trainHash(s))) continue;
             if (Checkpoint.Exists(runs[s]) && !SameRun(runs[s], study.Model, training, s))
-                using (DirectoryLock.Acquire(runs[s], StudyManifest.Command)) Directory.Delete(runs[s], true);   // settings changed: start over
+            {
+                // Settings changed: start over, deleting only a run directory that holds nothing but what train writes.
+                if (OutputKind.Foreign(runs[s], Checkpoint.IsRunEntry) is { Count: > 0 } foreign)
+                    throw new UserError($"{runs[s]}: must be retrained with new settings but also holds {string.Join(", ", foreign.Take(3))}, which `mirage train` did not write: move it out first");
+                using (DirectoryLock.Acquire(runs[s], StudyManifest.Command, runs[s])) Directory.Delete(runs[s], true);
+            }
             ctx.Stdout.WriteLine($"  seed {s}");
             int code = TrainCommand.Run(ctx, td, study.Model, training with { Seed = s }, runs[s], quiet);
             if (code != 0) return code;

@@ -6,7 +6,12 @@ namespace Mirage.Faithfulness;
 public static class ResultsWriter
 {
     /// <summary>A results directory: its manifest.json says "created_by": "mirage simplify".</summary>
-    public static readonly OutputKind Kind = new("mirage simplify", "a results directory", dir => OutputManifest.CreatedBy(dir) == "mirage simplify");
+    public static readonly OutputKind Kind = new("mirage simplify", "a results directory", dir => OutputManifest.CreatedBy(dir) == "mirage simplify",
+        Owns: name => Files.Contains(name));
+
+    /// <summary>Every file a results directory can hold (faithfulness_by_category.csv only for tasks with categories).</summary>
+    public static readonly HashSet<string> Files = ["manifest.json", "faithfulness.csv", "faithfulness_summary.csv", "breakdown.csv", "model_accuracy.csv",
+        "baseline.csv", Statistics.OutcomesFile.FileName, "faithfulness_by_category.csv", "faithfulness.json", "examples.json", "pca_points.json"];
 
     public static void Write(string dir, SimplifyResults r)
     {

@@ -63,7 +63,8 @@ public sealed class StagingDirectory : IDisposable
 
     public StagingDirectory(string finalPath)
     {
-        FinalPath = System.IO.Path.GetFullPath(finalPath);
+        // Trimmed: "res/" must stage beside res, not inside it.
+        FinalPath = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(finalPath));
         var parent = System.IO.Path.GetDirectoryName(FinalPath)!;
         Directory.CreateDirectory(parent);
         Path = System.IO.Path.Combine(parent, $".{System.IO.Path.GetFileName(FinalPath)}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");

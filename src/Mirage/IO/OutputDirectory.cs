@@ -56,7 +56,13 @@ public sealed class OutputDirectory
 
     void CheckRecognised()
     {
-        if (!HasContent || Kind.IsEarlierOutput(FullPath)) return;
+        if (!HasContent) return;
+        if (Kind.IsEarlierOutput(FullPath))
+        {
+            if (Kind.Foreign(FullPath) is { Count: > 0 } foreign)
+                throw new UserError($"{_flag} {Path}: is {Kind.Noun} but also holds {string.Join(", ", foreign.Take(3))}{(foreign.Count > 3 ? ", ..." : "")}, which `{Kind.Command}` did not write and would delete with it: move {(foreign.Count > 1 ? "them" : "it")} out first, or choose another directory");
+            return;
+        }
         throw new UserError($"{_flag} {Path}: exists, is not empty and is not {Kind.Noun} written by `{Kind.Command}`; Mirage replaces nothing it did not make: choose another directory (or empty it yourself)");
     }
 

@@ -18,11 +18,13 @@ public static class ReportBuilder
     /// A report directory: report/manifest.json says "created_by": "mirage report"; one written before reports had a
     /// manifest is recognised by holding nothing but report.html, report.md, statistics.csv and PNG plots.
     /// </summary>
-    public static readonly OutputKind Kind = new("mirage report", "a report directory", IsReport);
+    public static readonly OutputKind Kind = new("mirage report", "a report directory", IsReport, Owns: IsReportFile);
+
+    static bool IsReportFile(string name) => name is "report.html" or "report.md" or "statistics.csv" or OutputManifest.File || name.EndsWith(".png", StringComparison.Ordinal);
 
     static bool IsReport(string dir) => OutputManifest.CreatedBy(dir) == "mirage report" ||
         !File.Exists(Path.Combine(dir, OutputManifest.File)) && Directory.GetDirectories(dir).Length == 0 &&
-        Directory.GetFiles(dir).Select(Path.GetFileName).All(f => f is "report.html" or "report.md" or "statistics.csv" || f!.EndsWith(".png", StringComparison.Ordinal));
+        Directory.GetFiles(dir).Select(Path.GetFileName).All(f => IsReportFile(f!));
 
     /// <summary>What report/manifest.json holds: who wrote it, from which results (relative to the report's parent), with how many resamples.</summary>
     sealed record ReportManifest(string Results, int Resamples, string CreatedBy = "mirage report");

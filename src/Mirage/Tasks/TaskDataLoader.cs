@@ -12,6 +12,9 @@ public static class TaskDataLoader
     public static readonly OutputKind Kind = new("mirage data", "a data directory",
         dir => OutputManifest.Field(dir, "task") is not null && OutputManifest.CreatedBy(dir) is null);
 
+    /// <summary>Names `mirage data` writes in a data directory (for a caller about to delete one whole).</summary>
+    public static bool IsDataEntry(string name) => name == OutputManifest.File || name.EndsWith(".jsonl", StringComparison.Ordinal);
+
     public static TaskData Load(string dir)
     {
         InputPath.Directory(dir, "--data", "data directory", $"create one with `mirage data dyck --out {dir}`");

@@ -47,6 +47,10 @@ public static class Checkpoint
     /// </summary>
     public static readonly OutputKind RunKind = new("mirage train", "a run directory", IsRunDirectory, run => StagingDirectory.Recover(Dir(run)));
 
+    /// <summary>Names `mirage train` and `mirage eval` write in a run directory (for a caller about to delete one whole).</summary>
+    public static bool IsRunEntry(string n) => RunFiles.Contains(n) || n == DirName || n.StartsWith(DirName + ".old-", StringComparison.Ordinal)
+        || n.StartsWith("." + DirName + ".tmp-", StringComparison.Ordinal) || AtomicFile.TempSuffix.IsMatch(n);
+
     static readonly HashSet<string> RunFiles = ["loss.csv", "timing.csv", "eval.json", "eval.csv"];
 
     static bool IsRunDirectory(string run)

@@ -131,12 +131,14 @@ public partial class HostileInputTests(HostileFixture fixture) : IClassFixture<H
         Case("simplify: unknown fit split", S, ["--out", "{w}/x", "--fit-split", "nope"], 2, "--fit-split", "nope"),
         Case("simplify: NaN weights", S, ["--out", "{w}/x"], 2, "embed.W_E", "non-finite") with { Setup = NanWeights },
         Case("simplify: run glob matching nothing", ["simplify", "--run", "{w}/nomatch*", "--data", "{w}/d"], ["--out", "{w}/x"], 2, "nomatch", "no directory matches"),
+        Case("simplify: --out results holding a user's file", S, ["--out", "{w}/res"], 2, "res", "notes.txt", "move it out") with { Setup = File_("res/notes.txt", "mine") },
         Case("simplify: locked --out", S, ["--out", "{w}/res"], 3, "res", "another mirage process") with { Hold = Locked("res") },
         // report
         Case("report: --out the results", R, ["--out", "{w}/res"], 2, "also an input"),
         Case("report: --out inside the results", R, ["--out", "{w}/res/report"], 2, "inside the input"),
         Case("report: --out user files", R, ["--out", "{w}/user"], 2, "user", "report directory"),
         Case("report: --out a run directory", R, ["--out", "{w}/r"], 2, "report directory"),
+        Case("report: --out a report holding a user's file", R, ["--out", "{w}/rep"], 2, "rep", "notes.txt") with { Setup = File_("rep/notes.txt", "mine") },
         Case("report: --out a file", R, ["--out", "{w}/dc.json"], 2, "dc.json", "is a file"),
         Case("report: --out empty", R, ["--out", ""], 2, "--out", "empty"),
         Case("report: --out under /proc", R, ["--out", "/proc/mirage-hostile"], 3, "/proc/mirage-hostile"),
@@ -153,6 +155,8 @@ public partial class HostileInputTests(HostileFixture fixture) : IClassFixture<H
         Case("reproduce: --out of a project folder", P, ["--out", "."], 2, "--out .", "study directory") with { InProcess = false },
         Case("reproduce: a user's data/ in an old study", P, ["--out", "{w}/study"], 2, "data", "not a data directory")
             with { Setup = w => { Directory.CreateDirectory(Path.Combine(w, "study/data")); File.WriteAllText(Path.Combine(w, "study/stages.json"), "{}"); File.WriteAllText(Path.Combine(w, "study/data/mine.txt"), "mine"); }, MayCreate = [".study.lock", "study/manifest.json"] },
+        Case("reproduce: a study's data/ holding a user's file", P, ["--out", "{w}/study"], 2, "data", "notes.txt")
+            with { Setup = w => { Copy(Path.Combine(w, "d"), Path.Combine(w, "study/data")); File.WriteAllText(Path.Combine(w, "study/stages.json"), "{}"); File.WriteAllText(Path.Combine(w, "study/data/notes.txt"), "mine"); }, MayCreate = [".study.lock", "study/manifest.json"] },
         Case("reproduce: unknown scale", ["reproduce", "dyck", "--scale", "huge"], ["--out", "{w}/x"], 2, "--scale huge"),
         Case("reproduce: --seeds 0", P, ["--out", "{w}/x", "--seeds", "0"], 2, "--seeds"),
         Case("reproduce code: --out inside the corpus", ["reproduce", "code", "--scale", "quick", "--corpus", "{w}/py", "--ood-corpus", "{w}/java"], ["--out", "{w}/py/study"], 2, "inside the input"),
@@ -187,6 +191,12 @@ public partial class HostileInputTests(HostileFixture fixture) : IClassFixture<H
             (code, stdout, stderr) = c.InProcess ? CliRunner.Run(c.ArgsFor(w)) : CliProcess.Run(w, c.ArgsFor(w), 120);
         HostileAssert.OneLineError(code, stdout, stderr, c.Exit, c.Mentions.Select(m => m.Replace("{w}", w)));
         before.AssertNothingLostOrChanged(c.MayCreate);
+    }
+
+    static void Copy(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
     }
 
     internal static void MakeFifo(string path)

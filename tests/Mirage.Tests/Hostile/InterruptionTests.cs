@@ -11,9 +11,9 @@ namespace Mirage.Tests.Hostile;
 /// </summary>
 public class InterruptionTests(HostileFixture fixture) : IClassFixture<HostileFixture>
 {
-    /// <summary>Long enough that the signal always lands mid-training: 600 steps, a checkpoint every 50.</summary>
+    /// <summary>Long enough that the signal always lands mid-training: 300 steps, a checkpoint every 25.</summary>
     static string[] Train(string w, string run) =>
-        ["train", "--data", Path.Combine(w, "d"), "--out", Path.Combine(w, run), "--config", Path.Combine(w, "tc.json"), "--steps", "600", "--checkpoint-every", "50", "--eval-every", "50"];
+        ["train", "--data", Path.Combine(w, "d"), "--out", Path.Combine(w, run), "--config", Path.Combine(w, "tc.json"), "--steps", "300", "--checkpoint-every", "25", "--eval-every", "25"];
 
     /// <summary>Every proxy's default sweep on every split: seconds of work after the "fitting proxies" line.</summary>
     static string[] Simplify(string w) =>
@@ -76,11 +76,11 @@ public class InterruptionTests(HostileFixture fixture) : IClassFixture<HostileFi
         Assert.Contains("interrupted; run the same command again to resume", stdout);
         HostileAssert.NoStackTrace(stdout + stderr);
         NoTemporaryNames(w);
-        using (var doc = JsonDocument.Parse(File.ReadAllText(info))) Assert.True(doc.RootElement.GetProperty("step").GetInt64() < 600);
+        using (var doc = JsonDocument.Parse(File.ReadAllText(info))) Assert.True(doc.RootElement.GetProperty("step").GetInt64() < 300);
 
         var again = CliProcess.Run(w, Train(w, "run"));
         Assert.True(again.Code == 0, again.Stderr + again.Stdout);
-        Assert.Contains("used its step budget at step 600", again.Stdout);
+        Assert.Contains("used its step budget at step 300", again.Stdout);
     }
 
     [Fact]

@@ -129,21 +129,20 @@ public static class DataCommand
         var output = OutputDirectory.Check(dir, "--out", TaskDataLoader.Kind, (inputs ?? []).Concat(resolved.Corpus).Concat(resolved.OodCorpus));
         foreach (var root in resolved.Corpus) CodeCorpus.CheckRoot(root, "corpus");
         foreach (var root in resolved.OodCorpus) CodeCorpus.CheckRoot(root, "ood_corpus");
-        if (HoldsSameDataset(ctx, output, () => CodeData.ReadManifest(dir).Config, resolved, CodeData.Verify))
-        {
-            PrintCode(ctx, CodeData.ReadManifest(dir), null);
-            return 0;
-        }
+        if (HoldsSameDataset(ctx, output, () => CodeData.ReadManifest(dir).Config, resolved, CodeData.Verify)) return Done();
         using var held = output.Claim();
-        if (HoldsSameDataset(ctx, output, () => CodeData.ReadManifest(dir).Config, resolved, CodeData.Verify))
-        {
-            PrintCode(ctx, CodeData.ReadManifest(dir), null);
-            return 0;
-        }
+        // Again under the lock: another process may have finished the same dataset meanwhile.
+        if (HoldsSameDataset(ctx, output, () => CodeData.ReadManifest(dir).Config, resolved, CodeData.Verify)) return Done();
         var data = CodeSplits.Build(resolved, skipped);
         var m = CodeData.Write(dir, data);
         PrintCode(ctx, m, clock.Elapsed);
         return 0;
+
+        int Done()
+        {
+            PrintCode(ctx, CodeData.ReadManifest(dir), null);
+            return 0;
+        }
     }
 
     static void PrintCode(CliContext ctx, CodeManifest m, TimeSpan? took)

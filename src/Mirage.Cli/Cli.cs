@@ -8,10 +8,20 @@ namespace Mirage.Cli;
 /// Where the console output goes. Tests pass their own writers; the real program uses the terminal.
 /// <see cref="Quiet"/> turns off progress displays (scripts, CI).
 /// </summary>
-public sealed class CliContext(TextWriter stdout, TextWriter stderr)
+public sealed class CliContext(TextWriter stdout, TextWriter stderr, Interruption? interruption = null)
 {
     public TextWriter Stdout { get; } = stdout;
     public TextWriter Stderr { get; } = stderr;
+
+    /// <summary>SIGINT/SIGTERM handling of the real program; null when a test builds a context itself.</summary>
+    public Interruption? Interruption { get; } = interruption;
+
+    /// <summary>For a command that stops cleanly on SIGINT/SIGTERM: arms the handler and returns the token to check.</summary>
+    public CancellationToken StopOnSignal()
+    {
+        Interruption?.Arm();
+        return Interruption?.Token ?? CancellationToken.None;
+    }
 
     /// <summary>Spectre console for tables and progress; plain (no colour, no live display) unless stdout is a terminal.</summary>
     public IAnsiConsole Console { get; } = AnsiConsole.Create(new AnsiConsoleSettings
@@ -26,14 +36,28 @@ public sealed class CliContext(TextWriter stdout, TextWriter stderr)
     public bool Interactive => Console.Profile.Capabilities.Interactive;
 }
 
+/// <summary>
+/// The <c>mirage</c> program. Exit codes: 0 done; 1 an internal error (a bug: the only case with a stack trace);
+/// 2 a user mistake (a flag, a config, an input file or directory, an output that would replace something Mirage did
+/// not make); 3 the file system or environment refused (permission denied, disk full, read-only file system, a
+/// directory another mirage process is writing); 130 / 143 stopped by SIGINT / SIGTERM. Every error is one line on
+/// stderr naming the file, flag or key.
+/// </summary>
 public static class Cli
 {
     /// <summary>Exit code for a user mistake (bad flag, bad file, impossible setting).</summary>
     public const int UsageError = 2;
 
+    /// <summary>Exit code for a failure of the file system or environment (permission, space, a lock held elsewhere).</summary>
+    public const int FileSystemFailure = 3;
+
+    /// <summary>Exit code for a bug in Mirage (an exception nobody expected).</summary>
+    public const int InternalError = 1;
+
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var ctx = new CliContext(stdout, stderr);
+        using var interruption = new Interruption();
+        var ctx = new CliContext(stdout, stderr, interruption);
         var root = new RootCommand("Mirage: do simplified explanations of Transformers stay faithful out of distribution?");
         foreach (var command in Commands(ctx)) root.Subcommands.Add(command);
 
@@ -47,14 +71,48 @@ public static class Cli
         {
             return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (Unwrap(e) is UserError ue)
+        // Everything is caught here, not only what we expect: an exception that escapes Main skips every finally
+        // block on the way out, and those are what remove staging directories and release locks.
+        catch (Exception e)
         {
-            stderr.WriteLine($"error: {ue.Message}");
-            return UsageError;
+            return Fail(Unwrap(e), interruption, stderr);
         }
     }
 
-    static Exception Unwrap(Exception e) => e is AggregateException { InnerExceptions.Count: 1 } a ? Unwrap(a.InnerExceptions[0]) : e.InnerException is UserError ? e.InnerException : e;
+    static int Fail(Exception e, Interruption interruption, TextWriter stderr)
+    {
+        switch (e)
+        {
+            case UserError:
+                stderr.WriteLine($"error: {OneLine(e.Message)}");
+                return UsageError;
+            case OperationCanceledException when interruption.Signal is not null:
+                stderr.WriteLine($"interrupted by {interruption.SignalName}: stopped cleanly, no partial output left; run the same command again to redo it");
+                return interruption.ExitCode;
+            case FileSystemError:
+                stderr.WriteLine($"error: {OneLine(e.Message)}");
+                return FileSystemFailure;
+            case IOException or UnauthorizedAccessException:
+                stderr.WriteLine($"error: {IO.FileSystemMessage.Describe(e)}");
+                return FileSystemFailure;
+            case OutOfMemoryException:
+                stderr.WriteLine("error: out of memory; use smaller settings (fewer sequences, a smaller model or batch)");
+                return FileSystemFailure;
+            default:
+                stderr.WriteLine($"internal error (a bug in Mirage; please report it with the command line): {e}");
+                return InternalError;
+        }
+    }
+
+    static string OneLine(string s) => s.Replace("\r\n", " ").Replace('\n', ' ');
+
+    static Exception Unwrap(Exception e) => e switch
+    {
+        AggregateException { InnerExceptions.Count: 1 } a => Unwrap(a.InnerExceptions[0]),
+        System.Reflection.TargetInvocationException { InnerException: { } inner } => Unwrap(inner),
+        _ when e.InnerException is UserError or FileSystemError => e.InnerException,
+        _ => e,
+    };
 
     static IEnumerable<Command> Commands(CliContext ctx)
     {

@@ -86,6 +86,23 @@ public class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void Initial_weights_come_from_the_runs_own_generator_not_torchs_shared_one()
+    {
+        Mirage.Native.TorchRuntime.Init();
+        var cfg = Tiny with { VocabSize = 7 };
+        float[] Init(ulong seed)
+        {
+            using var g = new TorchSharp.torch.Generator(seed);
+            using var m = new HookedTransformer(cfg, g);
+            return m.ToTransformerLensStateDict()["blocks.0.attn.W_Q"].data<float>().ToArray();
+        }
+        var a = Init(5);
+        using (TorchSharp.torch.randn(1000)) { }   // another thread's draw from the shared generator, say
+        Assert.Equal(a, Init(5));
+        Assert.NotEqual(a, Init(6));
+    }
+
+    [Fact]
     public void Resuming_with_different_settings_or_data_is_refused_and_leaves_the_checkpoint()
     {
         var data = ToyTask.Data();

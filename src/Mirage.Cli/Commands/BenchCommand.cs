@@ -36,6 +36,8 @@ public static class BenchCommand
         { steps, heads, reference, noTorch, shim, json };
         cmd.SetAction(r =>
         {
+            // Zero timed steps would print zero throughputs and a meaningless overhead after a long warm-up.
+            if (r.GetValue(steps) < 1) throw new UserError($"--steps must be >= 1, found {r.GetValue(steps)}");
             var headCounts = r.GetValue(heads)!.Split(',').Select(h => int.TryParse(h, out var v) && v >= 1 ? v : throw new UserError($"--heads {h}: expected positive integers")).ToList();
             var results = headCounts.Select(h => TrainBenchmark.Run(new TrainBenchConfig(Heads: h, Steps: r.GetValue(steps)))).ToList();
             if (r.GetValue(json)) { foreach (var x in results) ctx.Stdout.WriteLine(JsonSerializer.Serialize(x, Json.Compact)); return 0; }
@@ -155,6 +157,7 @@ public static class BenchCommand
         cmd.SetAction(r =>
         {
             var td = TaskDataLoader.Load(r.GetValue(data)!);
+            Training.Checkpoint.LoadModel(r.GetValue(run)!).Model.Dispose();   // the run's weights are checked before any timing
             var t = new Table().Title("Proxy fitting and evaluation time (5 splits, every head, default sweeps, 1,000 fit sequences)")
                 .AddColumns("proxy", "sweep", "fit (whole sweep)", "fit + evaluate (whole sweep)", "per parameter");
             foreach (var proxy in new[] { "pca", "kmeans", "onehot", "weight-svd" })

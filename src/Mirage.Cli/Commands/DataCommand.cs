@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Mirage.IO;
+using Mirage.Tasks;
 using Mirage.Tasks.Code;
 using Mirage.Tasks.Dyck;
 using Spectre.Console;
@@ -31,29 +32,36 @@ public static class DataCommand
         { output, k, depth, train, perSplit, seed, config };
         cmd.SetAction(r =>
         {
-            var file = r.GetValue(config) is string f ? Json.Load<DyckConfig>(f, "Dyck config") : new DyckConfig();
+            var file = r.GetValue(config) is string f ? Json.LoadConfig<DyckConfig>(f, "Dyck config") : new DyckConfig();
             var c = file with
             {
                 K = r.GetValue(k) ?? file.K, MaxDepth = r.GetValue(depth) ?? file.MaxDepth, Train = r.GetValue(train) ?? file.Train,
                 PerSplit = r.GetValue(perSplit) ?? file.PerSplit, Seed = r.GetValue(seed) ?? file.Seed,
             };
-            return Run(ctx, r.GetValue(output)!, c.Validate(r.GetValue(config) ?? "dyck settings"));
+            return Run(ctx, r.GetValue(output)!, c.Validate(r.GetValue(config) ?? "dyck settings"), [r.GetValue(config)]);
         });
         return cmd;
     }
 
-    public static int Run(CliContext ctx, string dir, DyckConfig c)
+    /// <summary>Builds a Dyck data directory; <paramref name="inputs"/> are the files the settings came from (never overwritten).</summary>
+    public static int Run(CliContext ctx, string dir, DyckConfig c, IEnumerable<string?>? inputs = null)
     {
-        if (HoldsSameDataset(ctx, dir, DyckData.ManifestFile, () => DyckData.ReadManifest(dir).Config, c))
-        {
-            Print(ctx, DyckData.ReadManifest(dir), null);
-            return 0;
-        }
+        var output = OutputDirectory.Check(dir, "--out", TaskDataLoader.Kind, inputs ?? []);
+        if (HoldsSameDataset(ctx, output, () => DyckData.ReadManifest(dir).Config, c, DyckData.Verify)) return Done();
+        using var held = output.Claim();
+        // Again under the lock: another process may have finished the same dataset meanwhile.
+        if (HoldsSameDataset(ctx, output, () => DyckData.ReadManifest(dir).Config, c, DyckData.Verify)) return Done();
         var clock = Stopwatch.StartNew();
         var splits = DyckSplits.Build(c);
         var m = DyckData.Write(dir, c, splits);
         Print(ctx, m, clock.Elapsed);
         return 0;
+
+        int Done()
+        {
+            Print(ctx, DyckData.ReadManifest(dir), null);
+            return 0;
+        }
     }
 
     static void Print(CliContext ctx, DyckManifest m, TimeSpan? took)
@@ -80,7 +88,7 @@ public static class DataCommand
         { output, corpus, ood, window, depth, train, perSplit, seed, config };
         cmd.SetAction(r =>
         {
-            var file = r.GetValue(config) is string f ? Json.Load<CodeConfig>(f, "code config") : new CodeConfig();
+            var file = r.GetValue(config) is string f ? Json.LoadConfig<CodeConfig>(f, "code config") : new CodeConfig();
             var c = file with
             {
                 Corpus = r.GetValue(corpus) is { Length: > 0 } cs ? cs : file.Corpus,
@@ -88,41 +96,53 @@ public static class DataCommand
                 Window = r.GetValue(window) ?? file.Window, MaxTrainDepth = r.GetValue(depth) ?? file.MaxTrainDepth,
                 Train = r.GetValue(train) ?? file.Train, PerSplit = r.GetValue(perSplit) ?? file.PerSplit, Seed = r.GetValue(seed) ?? file.Seed,
             };
-            return RunCode(ctx, r.GetValue(output)!, c.Validate(r.GetValue(config) ?? "code settings"), CodeDefaults.Machine);
+            return RunCode(ctx, r.GetValue(output)!, c.Validate(r.GetValue(config) ?? "code settings"), CodeDefaults.Machine, [r.GetValue(config)]);
         });
         return cmd;
     }
 
     /// <summary>
-    /// Rerunning on a directory that already holds the same dataset does nothing (true); a different dataset, or a
-    /// directory that is not a data directory, is refused. False when <paramref name="dir"/> is absent or empty.
+    /// Rerunning on a directory that already holds the same dataset, every file intact (sha256 as in its manifest),
+    /// does nothing (true); a different dataset is refused, and so is a damaged one (a data directory is never
+    /// replaced: delete it to rebuild it). False when the directory is absent or empty. Anything that is not a data
+    /// directory was refused by <see cref="OutputDirectory.Check"/> already.
     /// </summary>
-    static bool HoldsSameDataset<T>(CliContext ctx, string dir, string manifestFile, Func<T> existingConfig, T want)
+    static bool HoldsSameDataset<T>(CliContext ctx, OutputDirectory output, Func<T> existingConfig, T want, Action<string> verify)
     {
-        if (!Directory.Exists(dir) || !Directory.EnumerateFileSystemEntries(dir).Any()) return false;
-        if (!File.Exists(Path.Combine(dir, manifestFile))) throw new UserError($"{dir}: exists and is not a Mirage data directory; choose another --out");
+        if (!output.HasContent) return false;
+        var dir = output.Path;
         var diff = ConfigDiff.Fields(existingConfig(), want, "config").FirstOrDefault();
         if (diff.Field is not null)
             throw new UserError($"{dir}: already holds a different dataset ({diff.Field} is {diff.Had}, asked for {diff.Want}); choose another --out or delete it");
-        ctx.Stdout.WriteLine($"{dir}: already holds this dataset (same config and seed); nothing to do");
+        try { verify(dir); }
+        catch (UserError e) { throw new UserError($"{e.Message}; {dir} holds this dataset's manifest but not its data: delete {dir} and rerun to rebuild it"); }
+        ctx.Stdout.WriteLine($"{dir}: already holds this dataset (same config and seed, every file matches its sha256); nothing to do");
         return true;
     }
 
     /// <summary>Builds a code data directory; <paramref name="defaults"/> finds the corpora the config leaves empty.</summary>
-    public static int RunCode(CliContext ctx, string dir, CodeConfig c, CodeDefaults defaults)
+    public static int RunCode(CliContext ctx, string dir, CodeConfig c, CodeDefaults defaults, IEnumerable<string?>? inputs = null)
     {
         var clock = Stopwatch.StartNew();
         // Resolved once: finding the default corpora asks python3 and searches the JDKs.
         var resolved = defaults.Resolve(c, out var skipped);
-        if (HoldsSameDataset(ctx, dir, CodeData.ManifestFile, () => CodeData.ReadManifest(dir).Config, resolved))
-        {
-            PrintCode(ctx, CodeData.ReadManifest(dir), null);
-            return 0;
-        }
+        var output = OutputDirectory.Check(dir, "--out", TaskDataLoader.Kind, (inputs ?? []).Concat(resolved.Corpus).Concat(resolved.OodCorpus));
+        foreach (var root in resolved.Corpus) CodeCorpus.CheckRoot(root, "corpus");
+        foreach (var root in resolved.OodCorpus) CodeCorpus.CheckRoot(root, "ood_corpus");
+        if (HoldsSameDataset(ctx, output, () => CodeData.ReadManifest(dir).Config, resolved, CodeData.Verify)) return Done();
+        using var held = output.Claim();
+        // Again under the lock: another process may have finished the same dataset meanwhile.
+        if (HoldsSameDataset(ctx, output, () => CodeData.ReadManifest(dir).Config, resolved, CodeData.Verify)) return Done();
         var data = CodeSplits.Build(resolved, skipped);
         var m = CodeData.Write(dir, data);
         PrintCode(ctx, m, clock.Elapsed);
         return 0;
+
+        int Done()
+        {
+            PrintCode(ctx, CodeData.ReadManifest(dir), null);
+            return 0;
+        }
     }
 
     static void PrintCode(CliContext ctx, CodeManifest m, TimeSpan? took)
@@ -135,7 +155,8 @@ public static class DataCommand
         ctx.Console.Write(t);
         void Counts(string what, IReadOnlyList<string> roots, CorpusCounts k) =>
             ctx.Stdout.WriteLine($"{what} {string.Join(", ", roots)}: {k.FilesRead:N0} files read of {k.FilesFound:N0} found; skipped " +
-                                 $"{k.SkippedBinary} binary, {k.SkippedNonUtf8} not UTF-8, {k.SkippedUnreadable} unreadable");
+                                 $"{k.SkippedBinary} binary, {k.SkippedNonUtf8} not UTF-8, {k.SkippedUnreadable} unreadable" +
+                                 (k.SkippedNotRegular > 0 ? $", {k.SkippedNotRegular} not a regular file (FIFO, device or socket)" : ""));
         Counts("corpus", m.Config.Corpus, m.Corpus);
         ctx.Stdout.WriteLine($"hash split: {m.TrainFiles:N0} train files, {m.HeldOutFiles:N0} held-out files (iid_fraction {m.Config.IidFraction})");
         if (m.Splits.FirstOrDefault(s => s.Name == "deep_nesting") is { FromTrainFiles: > 0 } deep)

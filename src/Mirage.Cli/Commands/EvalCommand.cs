@@ -31,12 +31,16 @@ public static class EvalCommand
     public static int Run(CliContext ctx, string runDir, string dataDir, int threads = 2, int? minDistance = null)
     {
         if (threads < 1) throw new UserError($"--threads must be >= 1, found {threads}");
+        // eval writes RUN/eval.json and RUN/eval.csv: RUN is its output, checked and locked before the evaluation.
+        Checkpoint.LoadInfo(runDir);
+        var output = OutputDirectory.Check(runDir, "--run", Checkpoint.RunKind, [dataDir]);
         TorchRuntime.Init(threads);
         var td = TaskDataLoader.Load(dataDir);
         if (minDistance is int d) td = td.WithTask(td.Task.WithMinDistance(d));
         var (model, info) = Checkpoint.LoadModel(runDir);
         using var _ = model;
         Checkpoint.CheckVocabulary(info, runDir, td);
+        using var held = output.Claim();
         var splits = new List<SplitAccuracy>();
         foreach (var split in td.EvalSplits)
             splits.Add(TaskAccuracy.Evaluate(model, td.Task, split, td.Splits[split]));

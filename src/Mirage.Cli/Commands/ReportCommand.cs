@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Mirage.IO;
 using Mirage.Reports;
 
 namespace Mirage.Cli.Commands;
@@ -13,16 +14,26 @@ public static class ReportCommand
     public static Command Create(CliContext ctx)
     {
         var res = new Argument<string>("results") { Description = "Results directory from `mirage simplify`" };
-        var output = new Option<string>("--out") { Description = "Report directory (report.html, report.md, *.png); replaced if it exists", Required = true };
+        var output = new Option<string>("--out") { Description = "Report directory (report.html, report.md, *.png, manifest.json); an earlier report there is replaced, anything else refused", Required = true };
         var resamples = new Option<int>("--resamples") { Description = "Bootstrap resamples of the pooled statistics (seeds and sequences)", DefaultValueFactory = _ => Statistics.StudyStatistics.DefaultResamples };
         var reference = ReferenceOption();
         var cmd = new Command("report", "Write report.html (self-contained), report.md and PNG plots from a results directory.") { res, output, resamples, reference };
         cmd.SetAction(r =>
         {
-            ReportBuilder.Build(r.GetValue(res)!, r.GetValue(output)!, r.GetValue(resamples), r.GetValue(reference));
+            Run(r.GetValue(res)!, r.GetValue(output)!, r.GetValue(resamples), r.GetValue(reference));
             ctx.Stdout.WriteLine($"wrote {Path.Combine(r.GetValue(output)!, "report.html")}");
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>Checks the output (never the results it reads, never anything but an earlier report) and the results, then writes under the output's lock.</summary>
+    public static void Run(string results, string output, int resamples, string? referenceSplit = null)
+    {
+        if (resamples < 1) throw new UserError($"--resamples must be >= 1, found {resamples}");
+        var target = OutputDirectory.Check(output, "--out", ReportBuilder.Kind, [results]);
+        var set = ResultsSet.Load(results, resamples, referenceSplit);
+        using var held = target.Claim();
+        ReportBuilder.Build(set, output);
     }
 }

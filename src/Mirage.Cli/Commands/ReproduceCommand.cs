@@ -23,7 +23,7 @@ public static class ReproduceCommand
         var reproduce = new Command("reproduce", "Run a whole study end to end: data, training, proxies, faithfulness, report.");
         var scale = new Option<string>("--scale") { Description = "quick (smoke test, minutes), default (<= 20 min on 2 cores), paper (full size)", DefaultValueFactory = _ => "default" };
         var seeds = new Option<int>("--seeds") { Description = "Models to train (seeds 0..N-1)", DefaultValueFactory = _ => 3 };
-        var output = new Option<string>("--out") { Description = "Study directory", DefaultValueFactory = _ => "study-dyck" };
+        var output = new Option<string>("--out") { Description = "Study directory (new, empty, or an earlier dyck study)", DefaultValueFactory = _ => "study-dyck" };
         var quiet = new Option<bool>("--quiet") { Description = "Stage lines only, no progress displays or tables" };
         var threads = ThreadsOption();
         var reference = ReportCommand.ReferenceOption();
@@ -42,7 +42,7 @@ public static class ReproduceCommand
     {
         var scale = new Option<string>("--scale") { Description = "quick (smoke test on a small corpus), default (<= 30 min on 2 cores)", DefaultValueFactory = _ => "default" };
         var seeds = new Option<int>("--seeds") { Description = "Models to train (seeds 0..N-1); one fits the default's 30 minutes", DefaultValueFactory = _ => 1 };
-        var output = new Option<string>("--out") { Description = "Study directory", DefaultValueFactory = _ => "study-code" };
+        var output = new Option<string>("--out") { Description = "Study directory (new, empty, or an earlier code study)", DefaultValueFactory = _ => "study-code" };
         var corpus = new Option<string[]>("--corpus") { Description = "Source directory or .zip (repeat for several; default: this machine's Python standard library)", AllowMultipleArgumentsPerToken = false };
         var ood = new Option<string[]>("--ood-corpus") { Description = "Directory or .zip for the java split (default: the JDK's src.zip)", AllowMultipleArgumentsPerToken = false };
         var quiet = new Option<bool>("--quiet") { Description = "Stage lines only, no progress displays or tables" };
@@ -67,12 +67,20 @@ public static class ReproduceCommand
         if (threads < 1) throw new UserError($"--threads must be >= 1, found {threads}");
         var training = study.Training with { Threads = threads };
         var simplify = study.Simplify with { Threads = threads };
+        var corpora = study.DataConfig is CodeConfig cc ? cc.Corpus.Concat(cc.OodCorpus) : [];
+        var target = OutputDirectory.Check(dir, "--out", StudyManifest.Kind(study.Task), corpora);
+        var stop = ctx.StopOnSignal();
+        using var held = target.Claim();
         Directory.CreateDirectory(dir);
+        StudyManifest.Ensure(dir, study.Task);
         var ledger = new StageLedger(dir);
         var clock = Stopwatch.StartNew();
         int stage = 0, stages = 4;
-        void Header(string what, bool cached) =>
+        void Header(string what, bool cached)
+        {
+            stop.ThrowIfCancellationRequested();
             ctx.Stdout.WriteLine($"[{++stage}/{stages}] {what}{(cached ? " — already done with these settings, skipped" : "")}  ({clock.Elapsed:mm\\:ss})");
+        }
 
         // 1. Data.
         string data = Path.Combine(dir, "data");
@@ -81,7 +89,15 @@ public static class ReproduceCommand
         Header($"data: {study.DataSummary}", cached);
         if (!cached)
         {
-            if (Directory.Exists(data)) Directory.Delete(data, true);
+            // Only what `mirage data` made is replaced; anything else under that name is the user's.
+            if (Directory.Exists(data))
+            {
+                if (Directory.EnumerateFileSystemEntries(data).Any() && !TaskDataLoader.Kind.IsEarlierOutput(data))
+                    throw new UserError($"{data}: is not a data directory written by `mirage data`; Mirage replaces nothing it did not make: move it away");
+                if (OutputKind.Foreign(data, TaskDataLoader.IsDataEntry) is { Count: > 0 } foreign)
+                    throw new UserError($"{data}: must be rebuilt with new settings but also holds {string.Join(", ", foreign.Take(3))}, which `mirage data` did not write: move it out first");
+                using (DirectoryLock.Acquire(data, StudyManifest.Command, data)) Directory.Delete(data, true);
+            }
             int code = writeData(quiet ? Quiet(ctx) : ctx, data);
             if (code != 0) return code;
             ledger.MarkDone("data", dataHash);
@@ -96,10 +112,17 @@ public static class ReproduceCommand
         for (int s = 0; s < seeds; s++)
         {
             if (ledger.IsDone($"train/seed{s}", trainHash(s))) continue;
-            if (Checkpoint.Exists(runs[s]) && !SameRun(runs[s], study.Model, training, s)) Directory.Delete(runs[s], true);   // settings changed: start over
+            if (Checkpoint.Exists(runs[s]) && !SameRun(runs[s], study.Model, training, s))
+            {
+                // Settings changed: start over, deleting only a run directory that holds nothing but what train writes.
+                if (OutputKind.Foreign(runs[s], Checkpoint.IsRunEntry) is { Count: > 0 } foreign)
+                    throw new UserError($"{runs[s]}: must be retrained with new settings but also holds {string.Join(", ", foreign.Take(3))}, which `mirage train` did not write: move it out first");
+                using (DirectoryLock.Acquire(runs[s], StudyManifest.Command, runs[s])) Directory.Delete(runs[s], true);
+            }
             ctx.Stdout.WriteLine($"  seed {s}");
             int code = TrainCommand.Run(ctx, td, study.Model, training with { Seed = s }, runs[s], quiet);
             if (code != 0) return code;
+            stop.ThrowIfCancellationRequested();
             ledger.MarkDone($"train/seed{s}", trainHash(s));
         }
 
@@ -122,7 +145,7 @@ public static class ReproduceCommand
         Header("report", cached);
         if (!cached)
         {
-            ReportBuilder.Build(results, report, referenceSplit: referenceSplit);
+            ReportCommand.Run(results, report, Statistics.StudyStatistics.DefaultResamples, referenceSplit);
             ledger.MarkDone("report", reportHash);
         }
         ctx.Stdout.WriteLine($"done in {clock.Elapsed:mm\\:ss}: open {Path.Combine(report, "report.html")}");
@@ -135,5 +158,5 @@ public static class ReproduceCommand
         return info.Model == model with { VocabSize = info.Model.VocabSize } && info.Training == training with { Seed = seed };
     }
 
-    static CliContext Quiet(CliContext ctx) => new(TextWriter.Null, ctx.Stderr);
+    static CliContext Quiet(CliContext ctx) => new(TextWriter.Null, ctx.Stderr, ctx.Interruption);
 }

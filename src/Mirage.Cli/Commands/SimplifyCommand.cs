@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Mirage.Faithfulness;
+using Mirage.IO;
 using Mirage.Simplify;
 using Mirage.Study;
 using Mirage.Tasks;
@@ -24,7 +25,7 @@ public static class SimplifyCommand
         var fitSplit = new Option<string>("--fit-split") { Description = "Split the proxies are fitted on", DefaultValueFactory = _ => "train" };
         var fitN = new Option<int>("--fit-n") { Description = "Sequences of the fit split to fit on", DefaultValueFactory = _ => 1000 };
         var resamples = new Option<int>("--resamples") { Description = "Bootstrap resamples for the 95 % intervals", DefaultValueFactory = _ => Bootstrap.DefaultResamples };
-        var output = new Option<string>("--out") { Description = "Results directory (replaced if it exists)", Required = true };
+        var output = new Option<string>("--out") { Description = "Results directory (an earlier results directory there is replaced; anything else is refused)", Required = true };
         var oracle = new Option<bool>("--oracle") { Description = "Also fit every data proxy on half of each evaluation split and score both fits on the other half (capacity or shift?)" };
         var evalN = new Option<int?>("--eval-n") { Description = "Measure the proxies on the first N sequences of each split (default: all; model accuracy always uses every sequence)" };
         var minDistance = new Option<int?>("--min-distance") { Description = "Dyck: score closers whose opener is at least this far back (default: the data's, 10); every closer is also measured, as a variant" };
@@ -47,22 +48,35 @@ public static class SimplifyCommand
         return cmd;
     }
 
+    /// <summary>
+    /// Checks everything it can before computing — the output directory (<see cref="OutputDirectory"/>: never an input,
+    /// never anything but an earlier results directory), the settings, the runs — then computes under the output's lock
+    /// and writes the results directory in one rename. SIGINT/SIGTERM stop it with nothing written (exit 130/143).
+    /// </summary>
     public static int Run(CliContext ctx, IReadOnlyList<string> runs, string dataDir, SimplifyConfig config, string output, bool quiet)
     {
+        var target = OutputDirectory.Check(output, "--out", ResultsWriter.Kind, runs.Append(dataDir));
         var data = TaskDataLoader.Load(dataDir);
         SimplifyResults results = null!;
         string Label(string path) => IO.StudyPaths.Relative(output, path);
+        var stop = ctx.StopOnSignal();
+        ProxyStage Stage(IProgress<StageProgress>? progress) => new(data, config) { Progress = progress, PathLabel = Label, Cancel = stop };
+        Stage(null).Check(runs);
+        if (data.Splits[config.FitSplit].Count < config.FitN)
+            ctx.Stdout.WriteLine($"--fit-n {config.FitN}: the {config.FitSplit} split has {data.Splits[config.FitSplit].Count} sequences; fitting on all of them (recorded as fit_n {Stage(null).FitN})");
+        using var held = target.Claim();
         if (quiet || !ctx.Interactive)
-            results = new ProxyStage(data, config) { Progress = quiet ? null : new SyncProgress<StageProgress>(p => ctx.Stdout.WriteLine(p.What)), PathLabel = Label }.Run(runs);
+            results = Stage(quiet ? null : new SyncProgress<StageProgress>(p => ctx.Stdout.WriteLine(p.What))).Run(runs);
         else
             ctx.Console.Progress().AutoClear(true)
                 .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
                 .Start(p =>
                 {
                     var task = p.AddTask("simplify", maxValue: 1);
-                    results = new ProxyStage(data, config) { Progress = new SyncProgress<StageProgress>(p => { task.Description = Markup.Escape(p.What); task.Value = p.Fraction; }), PathLabel = Label }.Run(runs);
+                    results = Stage(new SyncProgress<StageProgress>(p => { task.Description = Markup.Escape(p.What); task.Value = p.Fraction; })).Run(runs);
                     task.Value = 1;
                 });
+        stop.ThrowIfCancellationRequested();
         ResultsWriter.Write(output, results);
         if (!quiet) Tables.Print(ctx, results);
         ctx.Stdout.WriteLine($"wrote {Path.Combine(output, "faithfulness.csv")} ({results.Rows.Count} rows) and the rest of {output}");
@@ -90,6 +104,14 @@ public static class SimplifyCommand
         {
             var (targets, list) = spec.Contains('=') ? ([spec[..spec.IndexOf('=')]], spec[(spec.IndexOf('=') + 1)..]) : (proxies.Where(n => ProxyCatalog.Parse(n).Descriptor.HasParameter).ToList(), spec);
             foreach (var t in targets) ProxyCatalog.CheckName(t);
+            // A sweep that would be silently ignored is refused: it names a proxy not asked for, or one without a parameter.
+            if (targets.Count == 0)
+                throw new UserError($"--sweep {spec}: none of the proxies ({string.Join(", ", proxies)}) takes a parameter; drop --sweep or add --proxy pca, kmeans or weight-svd");
+            foreach (var t in targets)
+            {
+                if (!proxies.Contains(t)) throw new UserError($"--sweep {spec}: {t} is not among the proxies ({string.Join(", ", proxies)}); add --proxy {t} or drop this sweep");
+                if (!ProxyCatalog.Parse(t).Descriptor.HasParameter) throw new UserError($"--sweep {spec}: {t} takes no parameter; drop this sweep");
+            }
             var values = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(v => int.TryParse(v, out var x) ? x : throw new UserError($"--sweep {spec}: '{v}' is not an integer")).ToList();
             if (values.Count == 0) throw new UserError($"--sweep {spec}: no values");

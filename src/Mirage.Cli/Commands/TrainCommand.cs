@@ -38,7 +38,7 @@ public static class TrainCommand
         var heads = new Option<int?>("--heads") { Description = "Attention heads per block (default: the task's; Dyck 1, code 4)" };
         var dModel = new Option<int?>("--d-model") { Description = "Residual width (default: the task's; Dyck 128, code 256)" };
         var dHead = new Option<int?>("--d-head") { Description = "Width of a head (default d_model / heads)" };
-        var dMlp = new Option<int?>("--d-mlp") { Description = "MLP hidden width (default 4 x d_model)" };
+        var dMlp = new Option<int?>("--d-mlp") { Description = "MLP hidden width (default: the task's; Dyck 512, code 1024)" };
         var ctxLen = new Option<int?>("--context-length") { Description = "Positions the model embeds (default: the task's; Dyck 130, code window + 1)" };
         var threads = new Option<int?>("--threads") { Description = "libtorch threads (default 2); results are bit-identical only at the same thread count" };
         var quiet = new Option<bool>("--quiet") { Description = "No progress display; one summary line" };
@@ -47,7 +47,9 @@ public static class TrainCommand
         { data, output, config, seed, steps, lr, batch, target, evalEvery, ckptEvery, layers, heads, dModel, dHead, dMlp, ctxLen, threads, quiet };
         cmd.SetAction(r =>
         {
-            var file = r.GetValue(config) is string cf ? Json.Load<TrainFile>(cf, "training config") : new TrainFile();
+            var file = r.GetValue(config) is string cf ? Json.LoadConfig<TrainFile>(cf, "training config") : new TrainFile();
+            // The output is checked before the data is read: a bad --out fails at once.
+            OutputDirectory.Check(r.GetValue(output), "--out", Checkpoint.RunKind, [r.GetValue(data), r.GetValue(config)]);
             var td = TaskDataLoader.Load(r.GetValue(data)!);
             // Task defaults first (the model size differs between Dyck and code), then the config file, then flags.
             var m0 = file.Model ?? td.Task.DefaultModel;
@@ -66,30 +68,37 @@ public static class TrainCommand
                 CheckpointEvery = r.GetValue(ckptEvery) ?? t0.CheckpointEvery, Threads = r.GetValue(threads) ?? t0.Threads,
             };
             tc.Validate(r.GetValue(config) ?? "training settings");
-            return Run(ctx, td, mc, tc, r.GetValue(output)!, r.GetValue(quiet));
+            return Run(ctx, td, mc, tc, r.GetValue(output)!, r.GetValue(quiet), [r.GetValue(config)]);
         });
         return cmd;
     }
 
-    public static int Run(CliContext ctx, TaskData data, ModelConfig mc, TrainConfig tc, string run, bool quiet)
+    /// <summary>
+    /// Trains into <paramref name="run"/> (resuming its checkpoint), holding its lock throughout. <paramref name="inputs"/>
+    /// are files the settings came from, which the run directory may not overlap. SIGINT/SIGTERM stop it after a
+    /// checkpoint (exit 130/143); the same command resumes.
+    /// </summary>
+    public static int Run(CliContext ctx, TaskData data, ModelConfig mc, TrainConfig tc, string run, bool quiet, IEnumerable<string?>? inputs = null)
     {
-        using var cts = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
-        Console.CancelKeyPress += onCancel;
+        var output = OutputDirectory.Check(run, "--out", Checkpoint.RunKind, (inputs ?? []).Append(data.Directory));
+        new Trainer(data, mc, tc, run).Check();   // every setting against the data before anything is written
+        bool existed = output.Exists;
+        var stop = ctx.StopOnSignal();
+        using var held = output.Claim();
         try
         {
             TrainResult result;
             if (quiet || !ctx.Interactive)
             {
                 var lines = quiet ? null : new LineProgress(ctx, tc.EvalEvery);
-                result = new Trainer(data, mc, tc, run) { Cancel = cts.Token, Progress = lines }.Train();
+                result = new Trainer(data, mc, tc, run) { Cancel = stop, Progress = lines }.Train();
             }
             else
             {
                 result = null!;
                 ctx.Console.Progress().AutoClear(false)
                     .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-                    .Start(p => { result = new Trainer(data, mc, tc, run) { Cancel = cts.Token, Progress = new BarProgress(p) }.Train(); });
+                    .Start(p => { result = new Trainer(data, mc, tc, run) { Cancel = stop, Progress = new BarProgress(p) }.Train(); });
             }
             var acc = (result.ValAccuracy is double a ? $"validation accuracy {a:P2}" : "validation accuracy n/a")
                 + (result.IidAccuracy is double i ? $", iid accuracy {i:P2}" : "");
@@ -100,9 +109,15 @@ public static class TrainCommand
                 _ => "was interrupted; run the same command again to resume",
             };
             ctx.Stdout.WriteLine($"{run}: {what} at step {result.Step}, {acc}");
-            return result.StopReason == "interrupted" ? 130 : 0;
+            return result.StopReason == "interrupted" ? ctx.Interruption?.ExitCode ?? 130 : 0;
         }
-        finally { Console.CancelKeyPress -= onCancel; }
+        catch when (!existed && !Checkpoint.Exists(run))
+        {
+            // A run this command created that failed before its first checkpoint (a divergence, a full disk) is
+            // removed whole: it holds nothing but what this process wrote, and the lock keeps everyone else out.
+            if (Directory.Exists(run)) Directory.Delete(run, recursive: true);
+            throw;
+        }
     }
 
     static string Describe(TrainStep s) =>

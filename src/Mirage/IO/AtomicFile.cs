@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Mirage.IO;
 
@@ -35,6 +36,19 @@ public static class AtomicFile
     }
 
     static void TryDelete(string path) { try { File.Delete(path); } catch (IOException) { } }
+
+    /// <summary>The temporary name's suffix: <c>.tmp-PID-GUID</c>. Nothing else Mirage or a user writes ends this way.</summary>
+    internal static readonly Regex TempSuffix = new(@"\.tmp-\d+-[0-9a-f]{32}$", RegexOptions.Compiled);
+
+    /// <summary>
+    /// Deletes the temporary files a killed process left directly inside <paramref name="dir"/>. Only for a directory
+    /// whose <see cref="DirectoryLock"/> the caller holds: no other process can be writing them then.
+    /// </summary>
+    public static void CleanStale(string dir)
+    {
+        foreach (var f in Directory.EnumerateFiles(dir))
+            if (TempSuffix.IsMatch(Path.GetFileName(f))) TryDelete(f);
+    }
 }
 
 /// <summary>
@@ -49,7 +63,8 @@ public sealed class StagingDirectory : IDisposable
 
     public StagingDirectory(string finalPath)
     {
-        FinalPath = System.IO.Path.GetFullPath(finalPath);
+        // Trimmed: "res/" must stage beside res, not inside it.
+        FinalPath = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(finalPath));
         var parent = System.IO.Path.GetDirectoryName(FinalPath)!;
         Directory.CreateDirectory(parent);
         Path = System.IO.Path.Combine(parent, $".{System.IO.Path.GetFileName(FinalPath)}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");
@@ -73,6 +88,31 @@ public sealed class StagingDirectory : IDisposable
     public void Dispose()
     {
         if (!_committed && Directory.Exists(Path))
-            try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
+            try { Directory.Delete(Path, recursive: true); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
+
+    /// <summary>
+    /// Repairs what a process killed while building <paramref name="finalPath"/> left beside it: a crash between the two
+    /// renames of <see cref="Commit"/> leaves only <c>NAME.old-GUID</c>, which is moved back; staging directories
+    /// (<c>.NAME.tmp-PID-GUID</c>) and superseded old copies are deleted. Only for a directory whose
+    /// <see cref="DirectoryLock"/> the caller holds: no other process can be building it then.
+    /// </summary>
+    public static void Recover(string finalPath)
+    {
+        var full = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(finalPath));
+        var parent = System.IO.Path.GetDirectoryName(full)!;
+        var name = System.IO.Path.GetFileName(full);
+        if (!Directory.Exists(parent)) return;
+        var old = Directory.GetDirectories(parent, name + ".old-*").Where(d => OldSuffix.IsMatch(System.IO.Path.GetFileName(d)[name.Length..])).ToList();
+        if (!Directory.Exists(full) && old.Count > 0)
+        {
+            Directory.Move(old[0], full);
+            old.RemoveAt(0);
+        }
+        var staging = Directory.GetDirectories(parent, "." + name + ".tmp-*").Where(d => AtomicFile.TempSuffix.IsMatch(System.IO.Path.GetFileName(d)[(name.Length + 1)..]));
+        foreach (var d in old.Concat(staging))
+            try { Directory.Delete(d, recursive: true); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+
+    static readonly Regex OldSuffix = new(@"^\.old-[0-9a-f]{32}$", RegexOptions.Compiled);
 }

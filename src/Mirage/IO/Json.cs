@@ -22,14 +22,32 @@ public static class Json
     public static void Save<T>(string path, T value) => AtomicFile.WriteAllText(path, Serialize(value) + "\n");
 
     /// <summary>Reads a JSON file; any problem becomes a one-line <see cref="UserError"/> naming the file (and field).</summary>
-    public static T Load<T>(string path, string what = "JSON file")
+    public static T Load<T>(string path, string what = "JSON file") => Parse<T>(ReadText(path, what), path, what);
+
+    /// <summary>
+    /// Reads a config file a user wrote: like <see cref="Load{T}"/>, and every key must be one of the record's fields
+    /// (<see cref="ConfigKeys"/>), so a misspelt key is an error instead of a silently kept default. The file is read
+    /// once (it may be a pipe, as with <c>--config &lt;(...)</c>).
+    /// </summary>
+    public static T LoadConfig<T>(string path, string what)
     {
-        string text;
-        try { text = File.ReadAllText(path); }
+        var text = ReadText(path, what);
+        var value = Parse<T>(text, path, what);
+        using var doc = JsonDocument.Parse(text);
+        ConfigKeys.Check(typeof(T), doc.RootElement, path);
+        return value;
+    }
+
+    static string ReadText(string path, string what)
+    {
+        try { return File.ReadAllText(path); }
         catch (FileNotFoundException) { throw new UserError($"{path}: {what} not found"); }
         catch (DirectoryNotFoundException) { throw new UserError($"{path}: {what} not found"); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new UserError($"{path}: cannot read {what} ({e.Message})"); }
-        return Parse<T>(text, path, what);
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            if (Directory.Exists(path)) throw new UserError($"{path}: is a directory; expected a {what} file");
+            throw new FileSystemError($"{path}: cannot read {what} ({FileSystemMessage.Reason(e)})", e);
+        }
     }
 
     public static T Parse<T>(string text, string source, string what = "JSON")

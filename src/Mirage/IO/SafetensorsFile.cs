@@ -56,7 +56,7 @@ public static class SafetensorsFile
         byte[] file;
         try { file = File.ReadAllBytes(path); }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { throw new UserError($"{path}: file not found"); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new UserError($"{path}: cannot read ({e.Message})"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new FileSystemError($"{path}: cannot read ({FileSystemMessage.Reason(e)})", e); }
 
         string Bad(string what) => $"{path}: not a valid safetensors file: {what}";
         if (file.Length < 8) throw new UserError(Bad($"{file.Length} bytes, too short for the 8-byte header size"));

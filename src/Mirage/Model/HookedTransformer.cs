@@ -22,7 +22,12 @@ public sealed class HookedTransformer : Module<Tensor, Tensor>
 
     public ModelConfig Config { get; }
 
-    public HookedTransformer(ModelConfig cfg) : base("HookedTransformer")
+    /// <param name="init">
+    /// The generator the initial weights are drawn from. Training passes one seeded with the run's seed: torch's
+    /// global generator is shared by every thread of the process, so another thread drawing from it (a second model,
+    /// a test running beside) would change the initial weights. Null: torch's global generator (seed it first).
+    /// </param>
+    public HookedTransformer(ModelConfig cfg, torch.Generator? init = null) : base("HookedTransformer")
     {
         Config = cfg.Validate();
         embed = Embedding(cfg.VocabSize, cfg.DModel);
@@ -32,18 +37,19 @@ public sealed class HookedTransformer : Module<Tensor, Tensor>
         unembed = Linear(cfg.DModel, cfg.VocabSize);
         _sites = new HashSet<string>(HookSites.All(cfg), StringComparer.Ordinal);
         RegisterComponents();
-        InitWeights();
+        InitWeights(init);
     }
 
-    /// <summary>GPT-2 initialisation: normal(0, 0.02) weights, zero biases, unit LayerNorm gains; draws from torch's global RNG (seed it first).</summary>
-    void InitWeights()
+    /// <summary>GPT-2 initialisation: normal(0, 0.02) weights, zero biases, unit LayerNorm gains.</summary>
+    void InitWeights(torch.Generator? generator)
     {
         using var _ = torch.no_grad();
         foreach (var (name, p) in named_parameters())
         {
             if (name.Contains("ln")) { if (name.EndsWith("weight")) p.fill_(1); else p.zero_(); }
             else if (name.EndsWith("bias")) p.zero_();
-            else init.normal_(p, 0, 0.02);
+            // Tensor.normal_, not init.normal_: TorchSharp's init.normal_ ignores its generator argument.
+            else p.normal_(0, 0.02, generator);
         }
     }
 

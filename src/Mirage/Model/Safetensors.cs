@@ -35,6 +35,19 @@ public static class Safetensors
         return new RawTensor(name, code, t.shape, bytes);
     }
 
+    /// <summary>
+    /// Refuses a floating-point tensor holding NaN or infinity: a model with such weights still runs, and every proxy of
+    /// it would look perfectly "faithful" to its broken outputs.
+    /// </summary>
+    public static void CheckFinite(Tensor t, string name, string source)
+    {
+        if (!t.is_floating_point()) return;
+        using var _ = torch.no_grad();
+        using var bad = torch.isfinite(t).logical_not_().sum();
+        long n = bad.item<long>();
+        if (n > 0) throw new UserError($"{source}: tensor '{name}' holds {n} non-finite value(s) (NaN or infinity); the checkpoint is corrupt or its training diverged");
+    }
+
     /// <summary>Reads every tensor (caller disposes them) and the metadata map. Any defect is a <see cref="UserError"/> naming the file.</summary>
     public static (Dictionary<string, Tensor> Tensors, Dictionary<string, string> Metadata) Load(string path)
     {

@@ -62,6 +62,7 @@ internal static class TransformerLensWeights
             if (!t.shape.SequenceEqual(shape))
                 throw new UserError($"{source}: tensor '{name}' has shape [{string.Join(", ", t.shape)}], expected [{string.Join(", ", shape)}]");
             if (t.dtype != ScalarType.Float32) throw new UserError($"{source}: tensor '{name}' is {t.dtype}, expected float32");
+            Safetensors.CheckFinite(t, name, source);
             used.Add(name);
             return t;
         }

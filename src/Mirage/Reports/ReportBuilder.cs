@@ -14,10 +14,29 @@ public static class ReportBuilder
     /// <summary>A section of the report: heading, prose, tables (markdown-ish rows) and figures.</summary>
     sealed record Section(string Title, string Intro, List<(string Caption, List<string[]> Rows)> Tables, List<(string File, string Caption)> Figures);
 
-    public static void Build(string resultsDir, string reportDir, int resamples = Statistics.StudyStatistics.DefaultResamples, string? referenceSplit = null)
+    /// <summary>
+    /// A report directory: report/manifest.json says "created_by": "mirage report"; one written before reports had a
+    /// manifest is recognised by holding nothing but report.html, report.md, statistics.csv and PNG plots.
+    /// </summary>
+    public static readonly OutputKind Kind = new("mirage report", "a report directory", IsReport, Owns: IsReportFile);
+
+    static bool IsReportFile(string name) => name is "report.html" or "report.md" or "statistics.csv" or OutputManifest.File || name.EndsWith(".png", StringComparison.Ordinal);
+
+    static bool IsReport(string dir) => OutputManifest.CreatedBy(dir) == "mirage report" ||
+        !File.Exists(Path.Combine(dir, OutputManifest.File)) && Directory.GetDirectories(dir).Length == 0 &&
+        Directory.GetFiles(dir).Select(Path.GetFileName).All(f => IsReportFile(f!));
+
+    /// <summary>What report/manifest.json holds: who wrote it, from which results (relative to the report's parent), with how many resamples.</summary>
+    sealed record ReportManifest(string Results, int Resamples, string CreatedBy = "mirage report");
+
+    public static void Build(string resultsDir, string reportDir, int resamples = Statistics.StudyStatistics.DefaultResamples, string? referenceSplit = null) =>
+        Build(ResultsSet.Load(resultsDir, resamples, referenceSplit), reportDir);
+
+    /// <summary>Writes the report of results already loaded (so a caller can check them before claiming the output).</summary>
+    public static void Build(ResultsSet r, string reportDir)
     {
-        var r = ResultsSet.Load(resultsDir, resamples, referenceSplit);
         using var staging = new StagingDirectory(reportDir);
+        Json.Save(Path.Combine(staging.Path, OutputManifest.File), new ReportManifest(StudyPaths.Relative(reportDir, r.Directory), r.StatisticsResamples));
         // The pooled statistics every table, plot and finding below reads; also written out for pandas.
         Csv.Save(Path.Combine(staging.Path, "statistics.csv"), r.Statistics.Rows);
         var sections = Sections(r, staging.Path);

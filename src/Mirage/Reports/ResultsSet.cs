@@ -48,12 +48,14 @@ public sealed class ResultsSet
 
     public static ResultsSet Load(string dir, int statisticsResamples = StudyStatistics.DefaultResamples, string? referenceSplit = null)
     {
-        if (!System.IO.Directory.Exists(dir)) throw new UserError($"{dir}: results directory not found (make one with `mirage simplify --out {dir}`)");
-        var outcomesPath = Path.Combine(dir, OutcomesFile.FileName);
+        InputPath.Directory(dir, "report", "results directory", $"make one with `mirage simplify --out {dir}`");
+        string P(string f) => Path.Combine(dir, f);
+        if (File.Exists(P(OutputManifest.File)) && OutputManifest.CreatedBy(dir) is var by && by != "mirage simplify")
+            throw new UserError($"{dir}: is not a results directory (its manifest.json {(by is null ? "does not say it was written by `mirage simplify`" : $"says it was written by `{by}`")}); pass a directory from `mirage simplify --out`");
+        var outcomesPath = P(OutcomesFile.FileName);
         if (!File.Exists(outcomesPath))
             throw new UserError($"{outcomesPath}: not found; the report's statistics need the per-sequence outcomes (rerun `mirage simplify` with this version)");
         var (outcomes, lengths) = OutcomesFile.ReadAll(outcomesPath);
-        string P(string f) => Path.Combine(dir, f);
         List<T> Optional<T>(string f)
         {
             if (!File.Exists(P(f))) return [];

@@ -9,7 +9,8 @@ namespace Mirage.Reproduce;
 /// </summary>
 public sealed class StageLedger(string dir)
 {
-    readonly string _path = Path.Combine(dir, "stages.json");
+    public const string FileName = "stages.json";
+    readonly string _path = Path.Combine(dir, FileName);
     Dictionary<string, string>? _stages;
 
     Dictionary<string, string> Stages => _stages ??= File.Exists(_path) ? Json.Load<Dictionary<string, string>>(_path, "stage ledger") : new();

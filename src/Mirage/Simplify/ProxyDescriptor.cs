@@ -39,14 +39,17 @@ public sealed record ProxyDescriptor(string Name, string Summary, ProxyParameter
     }
 
     /// <summary>Checks a parameter against the model and the fit set; a clear error names the flag and the range.</summary>
-    public void CheckParameter(int? p, int dHead, long fitPoints, string displayName)
+    /// <remarks><paramref name="fitPoints"/> is null before the fit set is captured (then only the lower bound of a cluster count is checked).</remarks>
+    public void CheckParameter(int? p, int dHead, long? fitPoints, string displayName)
     {
         if (!HasParameter) return;
         if (p is not int v) throw new UserError($"--sweep: {displayName} needs a parameter ({Noun})");
         if (Parameter == ProxyParameter.Rank && (v < 1 || v > dHead))
             throw new UserError($"--sweep {v}: {displayName} rank must be between 1 and d_head = {dHead}");
-        if (Parameter == ProxyParameter.Clusters && (v < 1 || v > fitPoints))
-            throw new UserError($"--sweep {v}: {displayName} cluster count must be between 1 and the fit set's {fitPoints} points");
+        if (Parameter == ProxyParameter.Clusters && v < 1)
+            throw new UserError($"--sweep {v}: {displayName} cluster count must be at least 1");
+        if (Parameter == ProxyParameter.Clusters && fitPoints is long n && v > n)
+            throw new UserError($"--sweep {v}: {displayName} cluster count must be at most the fit set's {n} points (query or key vectors); lower it or raise --fit-n");
     }
 
     /// <summary>A new, unfitted proxy with this parameter; <paramref name="seed"/> seeds whatever it draws at random.</summary>

@@ -14,13 +14,15 @@ namespace Mirage.Study;
 public static class FitSpliceMeasure
 {
     /// <summary>Fits every point; the caller disposes the proxies. <paramref name="seedOf"/> seeds a proxy's random draws (k-means++).</summary>
-    public static List<Proxy> Fit(IEnumerable<ProxyPoint> points, ActivationCapture fitSet, IReadOnlyDictionary<string, Tensor> weights, Func<ProxyPoint, int> seedOf)
+    public static List<Proxy> Fit(IEnumerable<ProxyPoint> points, ActivationCapture fitSet, IReadOnlyDictionary<string, Tensor> weights, Func<ProxyPoint, int> seedOf,
+        CancellationToken cancel = default)
     {
         var fitted = new List<Proxy>();
         try
         {
             foreach (var pt in points)
             {
+                cancel.ThrowIfCancellationRequested();
                 var w = HeadWeights.From(weights, pt.Head);
                 pt.Proxy.CheckParameter(pt.Parameter, (int)w.W_Q.shape[1], fitSet.Count, pt.Proxy.Name);
                 var proxy = pt.Proxy.Create(pt.Parameter, seedOf(pt));

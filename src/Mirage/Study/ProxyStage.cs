@@ -25,13 +25,25 @@ public sealed class ProxyStage(TaskData taskData, SimplifyConfig config)
     /// <summary>How results name a run or data directory (the CLI: relative to the results directory's parent).</summary>
     public Func<string, string> PathLabel { get; init; } = p => p;
 
+    /// <summary>Stops the stage at its next step (the results are then never written).</summary>
+    public CancellationToken Cancel { get; init; }
+
+    /// <summary>
+    /// Sequences actually fitted on: --fit-n, or the whole fit split when it is smaller (recorded in the manifest as
+    /// fit_n, never the larger number asked for).
+    /// </summary>
+    public int FitN => Math.Min(config.FitN, data.Splits.TryGetValue(config.FitSplit, out var s) ? s.Count : config.FitN);
+
     /// <summary>Category names of the oracle control's outcomes: the held-out half of a split, scored with the train-fitted and the split-fitted proxy.</summary>
     public const string OracleTrainFit = "oracle:train_fit", OracleSplitFit = "oracle:split_fit";
 
-    public SimplifyResults Run(IReadOnlyList<string> runs)
+    /// <summary>
+    /// Every check of the settings and runs that needs no computation: proxies, sweeps, sites, heads, the runs'
+    /// checkpoints (weights finite) against the data. The CLI calls it before it claims the output directory.
+    /// </summary>
+    public List<(string Run, CheckpointInfo Info)> Check(IReadOnlyList<string> runs)
     {
         if (config.Threads < 1) throw new UserError($"--threads must be >= 1, found {config.Threads}");
-        TorchRuntime.Init(config.Threads);
         if (runs.Count == 0) throw new UserError("no run given; pass --run RUN (several for several seeds)");
         var specs = config.Proxies.Distinct().Select(ProxyCatalog.Parse).ToList();
         if (!data.Splits.ContainsKey(config.FitSplit)) throw new UserError($"--fit-split {config.FitSplit}: no such split in {data.Directory} (splits: {string.Join(", ", data.SplitNames)})");
@@ -47,6 +59,19 @@ public sealed class ProxyStage(TaskData taskData, SimplifyConfig config)
         }
         var seeds = infos.Select(x => x.Info.Training.Seed).ToList();
         if (seeds.Distinct().Count() != seeds.Count) throw new UserError($"runs {string.Join(", ", runs)} share a seed; each run must have its own");
+        ResolveHeads(first.Model);
+        foreach (var s in specs) Sweep(s, first.Model.HeadDim);
+        // Weights are read (and refused if not finite) now, not after the first run's proxies are fitted.
+        TorchRuntime.Init(config.Threads);
+        foreach (var (r, _) in infos) Checkpoint.LoadModel(r).Model.Dispose();
+        return infos;
+    }
+
+    public SimplifyResults Run(IReadOnlyList<string> runs)
+    {
+        var infos = Check(runs);
+        var first = infos[0].Info;
+        var specs = config.Proxies.Distinct().Select(ProxyCatalog.Parse).ToList();
         var heads = ResolveHeads(first.Model);
         var sweeps = specs.ToDictionary(s => s.Name, s => Sweep(s, first.Model.HeadDim));
         var points = (from s in specs from p in sweeps[s.Name] from h in heads select new ProxyPoint(s.Descriptor, p, h)).ToList();
@@ -54,7 +79,7 @@ public sealed class ProxyStage(TaskData taskData, SimplifyConfig config)
         var results = new SimplifyResults
         {
             Manifest = new SimplifyManifest(data.Task.Name, PathLabel(data.Directory), infos.Select(x => new RunRef(x.Info.Training.Seed, PathLabel(x.Run))).ToList(),
-                specs.Select(s => s.Name).ToList(), sweeps, heads.Select(h => h.Site).Distinct().ToList(), config.FitSplit, config.FitN, evalSplits, config.BootstrapResamples)
+                specs.Select(s => s.Name).ToList(), sweeps, heads.Select(h => h.Site).Distinct().ToList(), config.FitSplit, FitN, evalSplits, config.BootstrapResamples)
             {
                 Categories = data.Task.Categories, DeepSplit = data.Task.DeepSplit, Threads = config.Threads,
                 ReferenceSplits = data.Task.ReferenceSplits.Where(evalSplits.Contains).ToList(), LengthBinWidth = data.Task.LengthBinWidth,
@@ -97,7 +122,7 @@ public sealed class ProxyStage(TaskData taskData, SimplifyConfig config)
         var d = spec.Descriptor;
         var sweep = config.Sweeps.TryGetValue(spec.Name, out var given) ? given.Select(v => (int?)v).ToList() : d.DefaultSweep(dHead);
         if (!d.HasParameter) return [null];
-        foreach (var v in sweep) d.CheckParameter(v, dHead, long.MaxValue, spec.Name);
+        foreach (var v in sweep) d.CheckParameter(v, dHead, null, spec.Name);
         return sweep;
     }
 
@@ -111,18 +136,22 @@ public sealed class ProxyStage(TaskData taskData, SimplifyConfig config)
         var runLabel = PathLabel(run);
         var sd = model.ToTransformerLensStateDict();
         double steps = 2 + evalSplits.Count, done = 0;
-        void Report(string what) => Progress?.Report(new StageProgress($"seed {seed}: {what}", done++ / steps));
+        void Report(string what)
+        {
+            Cancel.ThrowIfCancellationRequested();
+            Progress?.Report(new StageProgress($"seed {seed}: {what}", done++ / steps));
+        }
 
         Report("model accuracy");
         AddModelAccuracy(model, seed, runLabel, evalSplits, results);
 
-        Report($"fitting proxies on {config.FitN} {config.FitSplit} sequences");
+        Report($"fitting proxies on {FitN} {config.FitSplit} sequences");
         var fitSeqs = data.Splits[config.FitSplit].Take(config.FitN).ToList();
         using var fitCapture = ActivationCapture.Run(model, fitSeqs, config.BatchSize);
         var fitted = new List<Proxy>();
         try
         {
-            fitted = FitSpliceMeasure.Fit(points, fitCapture, sd, p => SeedOf(seed, p));
+            fitted = FitSpliceMeasure.Fit(points, fitCapture, sd, p => SeedOf(seed, p), Cancel);
             var measured = points.Select(_ => new List<SplitFaithfulness>()).ToList();
             var oracle = points.Select(_ => (Train: new List<SplitFaithfulness>(), Split: new List<SplitFaithfulness>())).ToList();
             foreach (var split in evalSplits)
@@ -194,7 +223,7 @@ public sealed class ProxyStage(TaskData taskData, SimplifyConfig config)
         var dataPoints = points.Select((p, i) => (p, i)).Where(x => x.p.Proxy.NeedsData).ToList();
         if (dataPoints.Count == 0 || held.Count == 0) return;
         using var capture = ActivationCapture.Run(model, fitSeqs, config.BatchSize);
-        var refit = FitSpliceMeasure.Fit(dataPoints.Select(x => x.p), capture, sd, p => SeedOf(seed, p));
+        var refit = FitSpliceMeasure.Fit(dataPoints.Select(x => x.p), capture, sd, p => SeedOf(seed, p), Cancel);
         try
         {
             var m = FitSpliceMeasure.Measure(model, data.Task, split, seqs, refit, config.BatchSize, held);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Mirage.IO;
 using Mirage.Tasks.Code;
 using Mirage.Tasks.Dyck;
 
@@ -7,13 +8,27 @@ namespace Mirage.Tasks;
 /// <summary>Loads any task's data directory, dispatching on the "task" field of its manifest.json.</summary>
 public static class TaskDataLoader
 {
+    /// <summary>What `mirage data` writes: a manifest.json naming its task (and no "created_by", which other outputs have).</summary>
+    public static readonly OutputKind Kind = new("mirage data", "a data directory",
+        dir => OutputManifest.Field(dir, "task") is not null && OutputManifest.CreatedBy(dir) is null);
+
+    /// <summary>Names `mirage data` writes in a data directory (for a caller about to delete one whole).</summary>
+    public static bool IsDataEntry(string name) => name == OutputManifest.File || name.EndsWith(".jsonl", StringComparison.Ordinal);
+
     public static TaskData Load(string dir)
     {
-        if (!Directory.Exists(dir)) throw new UserError($"{dir}: data directory not found; create one with `mirage data dyck --out {dir}`");
+        InputPath.Directory(dir, "--data", "data directory", $"create one with `mirage data dyck --out {dir}`");
         var path = Path.Combine(dir, "manifest.json");
         if (!File.Exists(path)) throw new UserError($"{path}: not found; {dir} is not a data directory made by `mirage data`");
         string? task;
-        try { using var doc = JsonDocument.Parse(File.ReadAllText(path)); task = doc.RootElement.TryGetProperty("task", out var t) ? t.GetString() : null; }
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            // Results and study directories have a manifest.json too; say what this one is rather than misparse it.
+            if (doc.RootElement.TryGetProperty("created_by", out var by) && by.ValueKind == JsonValueKind.String)
+                throw new UserError($"{dir}: is not a data directory (its manifest.json says it was written by `{by.GetString()}`); pass a directory from `mirage data`");
+            task = doc.RootElement.TryGetProperty("task", out var t) ? t.GetString() : null;
+        }
         catch (Exception e) when (e is JsonException or InvalidOperationException) { throw new UserError($"{path}: invalid JSON ({e.Message.Split('\n')[0]})"); }
         return task switch
         {

@@ -46,6 +46,27 @@ public static class Checkpoint
 
     public static string Dir(string run) => Path.Combine(run, DirName);
 
+    /// <summary>
+    /// A run directory: one with a checkpoint, or one holding nothing but what an interrupted `mirage train` leaves
+    /// before its first checkpoint is in place (loss.csv, timing.csv, eval files, temporary names).
+    /// </summary>
+    public static readonly OutputKind RunKind = new("mirage train", "a run directory", IsRunDirectory, run => StagingDirectory.Recover(Dir(run)));
+
+    /// <summary>Names `mirage train` and `mirage eval` write in a run directory (for a caller about to delete one whole).</summary>
+    public static bool IsRunEntry(string n) => RunFiles.Contains(n) || n == DirName || n.StartsWith(DirName + ".old-", StringComparison.Ordinal)
+        || n.StartsWith("." + DirName + ".tmp-", StringComparison.Ordinal) || AtomicFile.TempSuffix.IsMatch(n);
+
+    static readonly HashSet<string> RunFiles = ["loss.csv", "timing.csv", "eval.json", "eval.csv"];
+
+    static bool IsRunDirectory(string run)
+    {
+        if (File.Exists(Path.Combine(Dir(run), InfoFile)) || Directory.GetDirectories(run, DirName + ".old-*").Length > 0) return true;
+        // A checkpoint directory without checkpoint.json is accepted only empty: Checkpoint.Save replaces it whole.
+        return Directory.EnumerateFileSystemEntries(run).Select(Path.GetFileName).All(n =>
+            RunFiles.Contains(n!) || n!.StartsWith("." + DirName + ".tmp-", StringComparison.Ordinal) || AtomicFile.TempSuffix.IsMatch(n)
+            || n == DirName && !Directory.EnumerateFileSystemEntries(Dir(run)).Any());
+    }
+
     public static bool Exists(string run)
     {
         Recover(run);
@@ -80,6 +101,8 @@ public static class Checkpoint
 
     public static CheckpointInfo LoadInfo(string run)
     {
+        if (string.IsNullOrWhiteSpace(run)) throw new UserError("--run: empty path; expected a run directory");
+        if (File.Exists(run)) throw new UserError($"{run}: is a file; expected a run directory (from `mirage train --out`)");
         if (!Exists(run)) throw new UserError($"{run}: no checkpoint found (expected {Path.Combine(Dir(run), InfoFile)}); train a model first with `mirage train --out {run}`");
         var path = Path.Combine(Dir(run), InfoFile);
         var info = Json.Load<CheckpointInfo>(path, "checkpoint info");
@@ -111,6 +134,7 @@ public static class Checkpoint
         var (tensors, _) = Safetensors.Load(path);
         try
         {
+            foreach (var (name, t) in tensors) Safetensors.CheckFinite(t, name, path);
             optimizer.LoadState(tensors, info.OptimizerStep, path);
             average?.LoadRaw(tensors, path);
         }

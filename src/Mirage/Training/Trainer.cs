@@ -27,16 +27,30 @@ public sealed class Trainer(TaskData data, ModelConfig modelConfig, TrainConfig 
 
     public ITrainingProgress? Progress { get; init; }
 
-    public TrainResult Train()
+    /// <summary>
+    /// Every check of the settings against the data, without touching the run directory (the CLI calls it before it
+    /// locks and writes anything). Returns the model config with the data's vocabulary size.
+    /// </summary>
+    public ModelConfig Check()
     {
         config.Validate();
-        TorchRuntime.Init(config.Threads);
         var mc = (modelConfig with { VocabSize = data.Task.Vocabulary.Count }).Validate();
         var train = data.Splits["train"];
         if (train.Count == 0) throw new UserError($"{data.Directory}: the train split is empty");
+        // A batch cannot be larger than the split; recording a batch size that was never used would misstate the run.
+        if (config.BatchSize > train.Count)
+            throw new UserError($"batch_size {config.BatchSize} is larger than the train split of {data.Directory} ({train.Count} sequences); pass --batch-size {train.Count} or less");
         int longest = data.MaxEncodedLength - 1;
         if (longest > mc.ContextLength)
             throw new UserError($"{data.Directory}: sequences need {longest} positions but model context_length is {mc.ContextLength}; pass --context-length {longest} or more");
+        return mc;
+    }
+
+    public TrainResult Train()
+    {
+        var mc = Check();
+        TorchRuntime.Init(config.Threads);
+        var train = data.Splits["train"];
         // Training is judged on the validation split, never on iid: iid is the baseline every gap is measured against,
         // and stopping on it would select the models on the split the study then compares with.
         var valName = data.ValidationSplit;
@@ -69,8 +83,8 @@ public sealed class Trainer(TaskData data, ModelConfig modelConfig, TrainConfig 
         else
         {
             Directory.CreateDirectory(runDir);
-            torch.manual_seed(config.Seed);
-            model = new HookedTransformer(mc);
+            using var generator = new torch.Generator((ulong)config.Seed);
+            model = new HookedTransformer(mc, generator);
             opt = new AdamW(model.named_parameters(), config);
             average = config.EmaDecay > 0 ? new WeightAverage(model.named_parameters(), config.EmaDecay) : null;
         }
@@ -103,8 +117,7 @@ public sealed class Trainer(TaskData data, ModelConfig modelConfig, TrainConfig 
                 lossT.backward();
                 if (config.GradClip > 0) torch.nn.utils.clip_grad_norm_(parameters, config.GradClip);
                 loss = lossT.item<float>();
-                if (!double.IsFinite(loss))
-                    throw new UserError($"training diverged: loss is {loss} at step {step + 1} (learning rate {lr:g3}); lower --lr or raise --warmup. The last checkpoint in {Checkpoint.Dir(runDir)} is untouched");
+                if (!double.IsFinite(loss)) throw Diverged(loss, step + 1, lr);
                 opt.Step(lr);
                 average?.Update();
                 windowTokens += input.shape[0] * input.shape[1];
@@ -149,6 +162,16 @@ public sealed class Trainer(TaskData data, ModelConfig modelConfig, TrainConfig 
             if (interrupted && stop is null) return new TrainResult(step, "interrupted", lastAcc, null, resumed, false);
         }
         return new TrainResult(step, stop, lastAcc, iidAcc, resumed, false);
+    }
+
+    /// <summary>What to change, and what is left: the last checkpoint if there is one (nothing is written after a divergence).</summary>
+    UserError Diverged(double loss, long step, double lr)
+    {
+        var kept = Checkpoint.Exists(runDir)
+            ? $"the last checkpoint ({Path.Combine(Checkpoint.Dir(runDir), Checkpoint.InfoFile)}, step {Checkpoint.LoadInfo(runDir).Step}) is kept"
+            : "no checkpoint was written";
+        return new UserError($"training diverged: loss is {loss} at step {step} (learning rate {lr:g3}); lower --lr (now {config.LearningRate:g3}) " +
+                             $"or lengthen the warm-up (\"training\": {{\"warmup_steps\": ...}} in a --config file, now {config.WarmupSteps}); {kept}");
     }
 
     /// <summary>A checkpoint may only be resumed with the settings it was started with (and on the same data).</summary>

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text;
+using Mirage.Native;
 
 namespace Mirage.Tasks.Code;
 
@@ -16,6 +17,12 @@ public sealed record CorpusCounts
     public int SkippedBinary { get; init; }
     public int SkippedNonUtf8 { get; init; }
     public int SkippedUnreadable { get; init; }
+    /// <summary>
+    /// FIFOs, devices and sockets: never opened (reading a FIFO blocks until a writer comes, a device may never end).
+    /// Written to the manifest only when non-zero, so manifests of ordinary corpora keep their bytes.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public int SkippedNotRegular { get; init; }
 }
 
 /// <summary>
@@ -41,22 +48,22 @@ public static class CodeCorpus
         var archives = new List<ZipArchive>();
         try
         {
-            var entries = new List<(string Path, Func<byte[]> Bytes)>();
+            // Bytes is null for what is not a regular file (counted, never opened).
+            var entries = new List<(string Path, Func<byte[]>? Bytes)>();
             foreach (var root in roots)
             {
                 // With several roots, the root's name keeps equal relative paths (two os.py) apart.
                 var prefix = roots.Count > 1 ? System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(root)) + "/" : "";
+                CheckRoot(root, what);
                 if (Directory.Exists(root)) entries.AddRange(FromDirectory(root, extensions, what).Select(e => (prefix + e.Path, e.Bytes)));
-                else if (File.Exists(root) && root.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
+                else
                 {
                     var zip = OpenZip(root, what);
                     archives.Add(zip);
                     entries.AddRange(zip.Entries
                         .Where(e => !e.FullName.EndsWith('/') && HasExtension(e.FullName, extensions) && !Excluded(e.FullName))
-                        .Select(e => (prefix + e.FullName.Replace('\\', '/'), (Func<byte[]>)(() => ReadEntry(e)))));
+                        .Select(e => (prefix + e.FullName.Replace('\\', '/'), (Func<byte[]>?)(() => ReadEntry(e)))));
                 }
-                else if (File.Exists(root)) throw new UserError($"{root}: {what} path must be a directory or a .zip archive");
-                else throw new UserError($"{root}: {what} path not found");
             }
             entries.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
             if (entries.Count == 0)
@@ -67,9 +74,10 @@ public static class CodeCorpus
                     .Take(maxFiles).OrderBy(e => e.Path, StringComparer.Ordinal).ToList();
 
             var files = new List<SourceFile>(entries.Count);
-            int binary = 0, nonUtf8 = 0, unreadable = 0;
+            int binary = 0, nonUtf8 = 0, unreadable = 0, notRegular = 0;
             foreach (var (path, bytes) in entries)
             {
+                if (bytes is null) { notRegular++; continue; }
                 byte[] b;
                 try { b = bytes(); }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException) { unreadable++; continue; }
@@ -81,10 +89,22 @@ public static class CodeCorpus
             }
             if (files.Count == 0)
                 throw new UserError($"{string.Join(", ", roots)}: {what} has {found} {string.Join("/", extensions)} files but none is readable UTF-8 text " +
-                                    $"({binary} binary, {nonUtf8} not UTF-8, {unreadable} unreadable)");
-            return (files, new CorpusCounts { FilesFound = found, FilesRead = files.Count, SkippedBinary = binary, SkippedNonUtf8 = nonUtf8, SkippedUnreadable = unreadable });
+                                    $"({binary} binary, {nonUtf8} not UTF-8, {unreadable} unreadable, {notRegular} not a regular file)");
+            return (files, new CorpusCounts { FilesFound = found, FilesRead = files.Count, SkippedBinary = binary, SkippedNonUtf8 = nonUtf8, SkippedUnreadable = unreadable, SkippedNotRegular = notRegular });
         }
         finally { foreach (var z in archives) z.Dispose(); }
+    }
+
+    /// <summary>
+    /// Checks that a corpus root is a directory or a .zip archive that is a regular file (a FIFO would block the read),
+    /// without reading it: the CLI checks every root before it claims its output directory.
+    /// </summary>
+    public static void CheckRoot(string root, string what)
+    {
+        if (Directory.Exists(root)) return;
+        if (!File.Exists(root)) throw new UserError($"{root}: {what} path not found");
+        if (!root.EndsWith(".zip", StringComparison.OrdinalIgnoreCase)) throw new UserError($"{root}: {what} path must be a directory or a .zip archive");
+        if (Libc.KindOf(root) != Libc.FileKind.Regular) throw new UserError($"{root}: {what} archive is not a regular file (a FIFO or device?)");
     }
 
     /// <summary>
@@ -117,9 +137,9 @@ public static class CodeCorpus
     static bool HasExtension(string path, IReadOnlyList<string> extensions) =>
         extensions.Any(e => path.EndsWith(e, StringComparison.OrdinalIgnoreCase));
 
-    static IEnumerable<(string Path, Func<byte[]> Bytes)> FromDirectory(string root, IReadOnlyList<string> extensions, string what)
+    static IEnumerable<(string Path, Func<byte[]>? Bytes)> FromDirectory(string root, IReadOnlyList<string> extensions, string what)
     {
-        var result = new List<(string, Func<byte[]>)>();
+        var result = new List<(string, Func<byte[]>?)>();
         var pending = new Stack<string>();
         pending.Push(root);
         bool first = true;
@@ -138,7 +158,9 @@ public static class CodeCorpus
                 if (HasExtension(f, extensions) && !System.IO.Path.GetFileName(f).StartsWith('.'))
                 {
                     var full = f;
-                    result.Add((System.IO.Path.GetRelativePath(root, f).Replace('\\', '/'), () => File.ReadAllBytes(full)));
+                    // Directory.GetFiles lists FIFOs and devices too; a FIFO would block the read forever.
+                    var regular = Libc.KindOf(full) is Libc.FileKind.Regular or Libc.FileKind.Missing;
+                    result.Add((System.IO.Path.GetRelativePath(root, f).Replace('\\', '/'), regular ? () => File.ReadAllBytes(full) : null));
                 }
             foreach (var d in dirs)
             {

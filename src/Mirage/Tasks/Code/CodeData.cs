@@ -76,6 +76,12 @@ public static class CodeData
         return m;
     }
 
+    /// <summary>Checks that every split file the manifest lists is there, byte for byte (sha256), without parsing it.</summary>
+    public static void Verify(string dir)
+    {
+        foreach (var info in ReadManifest(dir).Splits) SplitFile.Check(dir, ManifestFile, info.File, info.Sha256);
+    }
+
     /// <summary>Loads and checks a code data directory (sha256 and count of every file, each window's length and depth).</summary>
     public static TaskData Load(string dir)
     {
@@ -86,10 +92,7 @@ public static class CodeData
         var depths = new Dictionary<string, IReadOnlyList<int>>();
         foreach (var info in m.Splits)
         {
-            var path = Path.Combine(dir, info.File);
-            if (!File.Exists(path)) throw new UserError($"{path}: split file missing (listed in {ManifestFile})");
-            var sha = Sha256.OfFile(path);
-            if (sha != info.Sha256) throw new UserError($"{path}: sha256 {sha[..12]}… does not match the manifest's {info.Sha256[..Math.Min(12, info.Sha256.Length)]}… (file changed or corrupt)");
+            var path = SplitFile.Check(dir, ManifestFile, info.File, info.Sha256);
             var (seqs, d, files) = ReadSplit(path, info.Name, m.Config, task);
             if (seqs.Count != info.Count) throw new UserError($"{path}: {seqs.Count} windows but the manifest says {info.Count}");
             splits[info.Name] = seqs; depths[info.Name] = d;

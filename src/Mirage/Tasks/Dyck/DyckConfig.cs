@@ -26,6 +26,9 @@ public sealed record DyckConfig
     public int MaxDrawsPerSplit { get; init; } = 5_000_000;
     public int Seed { get; init; } = 0;
 
+    /// <summary>Training sequences are all held in memory while the splits are built and written.</summary>
+    public const int MaxTrain = 20_000_000;
+
     [System.Text.Json.Serialization.JsonIgnore]
     public int DeepBound => DeepMaxDepth > 0 ? DeepMaxDepth : MaxDepth + 5;
 
@@ -42,6 +45,10 @@ public sealed record DyckConfig
         Need(ShortMaxLength >= MinLength && ShortMaxLength < MaxLength, "short_max_length", $"between min_length ({MinLength}) and max_length - 1 ({MaxLength - 1})", ShortMaxLength);
         Need(Train >= 1, "train", ">= 1", Train);
         Need(PerSplit >= 1, "per_split", ">= 1", PerSplit);
+        // Each draw yields at most one sequence: a split larger than the draw budget can never be filled, so say so
+        // now rather than after minutes of sampling.
+        Need(PerSplit <= MaxDrawsPerSplit, "per_split", $"at most max_draws_per_split ({MaxDrawsPerSplit:N0}; each draw yields at most one sequence)", PerSplit);
+        Need(Train <= MaxTrain, "train", $"at most {MaxTrain:N0} (all sequences are held in memory)", Train);
         Need(MinDistance >= 1, "min_distance", ">= 1", MinDistance);
         Need(MaxDrawsPerSplit >= 1, "max_draws_per_split", ">= 1", MaxDrawsPerSplit);
         return this;

@@ -1,0 +1,51 @@
+using System.Runtime.InteropServices;
+
+namespace Mirage.Cli;
+
+/// <summary>
+/// SIGINT (Ctrl-C) and SIGTERM while a command that can stop cleanly runs (train, simplify, reproduce): the first
+/// signal cancels <see cref="Token"/>, the command stops at its next safe point (train checkpoints; simplify and
+/// reproduce drop their staging directories), and the CLI exits 130 (SIGINT) or 143 (SIGTERM). A second signal, or a
+/// signal while no such command runs, gets the default action: the process ends at once, and what it was building is
+/// left in temporary names that the next run of the command removes.
+/// </summary>
+public sealed class Interruption : IDisposable
+{
+    readonly CancellationTokenSource _cts = new();
+    readonly List<PosixSignalRegistration> _registrations = new();
+    int _armed;
+
+    public CancellationToken Token => _cts.Token;
+
+    /// <summary>The signal that cancelled <see cref="Token"/>, if any.</summary>
+    public PosixSignal? Signal { get; private set; }
+
+    /// <summary>128 + the signal number, as shells report it: 130 for SIGINT, 143 for SIGTERM.</summary>
+    public int ExitCode => Signal == PosixSignal.SIGTERM ? 143 : 130;
+
+    public string SignalName => Signal == PosixSignal.SIGTERM ? "SIGTERM" : "SIGINT";
+
+    /// <summary>Handles SIGINT and SIGTERM until disposed; until <see cref="Arm"/> they keep their default action.</summary>
+    public Interruption()
+    {
+        foreach (var s in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM })
+            _registrations.Add(PosixSignalRegistration.Create(s, OnSignal));
+    }
+
+    /// <summary>Called by a command that checks <see cref="Token"/>: from now on a signal stops it cleanly.</summary>
+    public void Arm() => Interlocked.Exchange(ref _armed, 1);
+
+    void OnSignal(PosixSignalContext context)
+    {
+        if (Volatile.Read(ref _armed) == 0 || _cts.IsCancellationRequested) return;   // default action: terminate now
+        context.Cancel = true;
+        Signal = context.Signal;
+        _cts.Cancel();
+    }
+
+    public void Dispose()
+    {
+        foreach (var r in _registrations) r.Dispose();
+        _cts.Dispose();
+    }
+}

@@ -1,0 +1,29 @@
+using System.Text.Json;
+
+namespace Mirage.IO;
+
+/// <summary>
+/// Reads the field of a directory's <c>manifest.json</c> that says which command wrote it. Never throws: a missing or
+/// unreadable manifest simply recognises nothing, and the directory is then treated as the user's.
+/// </summary>
+public static class OutputManifest
+{
+    public const string File = "manifest.json";
+
+    /// <summary>The string value of <paramref name="field"/> in DIR/manifest.json, or null.</summary>
+    public static string? Field(string dir, string field)
+    {
+        try
+        {
+            var path = Path.Combine(dir, File);
+            if (!System.IO.File.Exists(path)) return null;
+            using var doc = JsonDocument.Parse(System.IO.File.ReadAllBytes(path));
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.String
+                ? v.GetString() : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException) { return null; }
+    }
+
+    /// <summary>The command DIR/manifest.json names in its "created_by" field.</summary>
+    public static string? CreatedBy(string dir) => Field(dir, "created_by");
+}

@@ -14,16 +14,17 @@ public class ReproduceTests : IDisposable
     {
         // Two separate `mirage` processes into two directories: every result and report file must be byte-identical
         // (paths in them are relative to the study directory; nothing depends on the process's hash seed).
-        foreach (var name in new[] { "a", "b" })
+        // Study b runs its tasks as two local processes at a time: the same bytes again.
+        foreach (var (name, jobs) in new[] { ("a", "1"), ("b", "2") })
         {
-            var (c, o, e) = CliProcess.Run(_dir, "reproduce", "dyck", "--scale", "quick", "--seeds", "2", "--out", name, "--quiet");
+            var (c, o, e) = CliProcess.Run(_dir, "reproduce", "dyck", "--scale", "quick", "--seeds", "2", "--out", name, "--jobs", jobs, "--quiet");
             Assert.True(c == 0, e + o);
         }
         var study = Path.Combine(_dir, "a");
-        foreach (var f in new[] { "data/manifest.json", "runs/seed0/checkpoint/model.safetensors", "runs/seed1/loss.csv", "results/faithfulness.csv", "results/outcomes.safetensors", "report/report.html", "report/report.md", "report/statistics.csv", "report/gaps.png", "stages.json" })
+        foreach (var f in new[] { "data/manifest.json", "runs/seed0/checkpoint/model.safetensors", "runs/seed1/loss.csv", "proxies/seed1/faithfulness.csv", "results/faithfulness.csv", "results/outcomes.safetensors", "report/report.html", "report/report.md", "report/statistics.csv", "report/gaps.png", "stages/report.json" })
             Assert.True(File.Exists(Path.Combine(study, f)), f);
         var compared = new List<string>();
-        foreach (var sub in new[] { "results", "report", "runs/seed0/checkpoint", "runs/seed1" })
+        foreach (var sub in new[] { "results", "report", "proxies/seed0", "proxies/seed1", "runs/seed0/checkpoint", "runs/seed1" })
             foreach (var f in Directory.GetFiles(Path.Combine(study, sub)).Select(Path.GetFileName).Where(f => f != "timing.csv").Order())
             {
                 var other = Path.Combine(_dir, "b", sub, f!);
@@ -39,7 +40,7 @@ public class ReproduceTests : IDisposable
         var stamp = File.GetLastWriteTimeUtc(Path.Combine(study, "results", "faithfulness.csv"));
         var (code, stdout, _) = CliRunner.Run("reproduce", "dyck", "--scale", "quick", "--seeds", "2", "--out", study, "--quiet");
         Assert.Equal(0, code);
-        Assert.Equal(4, Regex.Matches(stdout, "skipped").Count);
+        Assert.Equal(6, Regex.Matches(stdout, "skipped").Count);   // data, train:0, train:1, proxies:0, proxies:1, report
         Assert.Equal(stamp, File.GetLastWriteTimeUtc(Path.Combine(study, "results", "faithfulness.csv")));
 
         // The report: self-contained HTML, valid PNGs, and table numbers taken from the CSV summary.

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Mirage.Cli.Display;
 using Mirage.IO;
+using Mirage.Study;
 using Mirage.Tasks;
 using Mirage.Tasks.Code;
 using Mirage.Tasks.Dyck;
@@ -43,34 +45,12 @@ public static class DataCommand
         return cmd;
     }
 
-    /// <summary>Builds a Dyck data directory; <paramref name="inputs"/> are the files the settings came from (never overwritten).</summary>
+    /// <summary>Builds a Dyck data directory (<see cref="DataStage"/>) and prints its splits.</summary>
     public static int Run(CliContext ctx, string dir, DyckConfig c, IEnumerable<string?>? inputs = null)
     {
-        var output = OutputDirectory.Check(dir, "--out", TaskDataLoader.Kind, inputs ?? []);
-        if (HoldsSameDataset(ctx, output, () => DyckData.ReadManifest(dir).Config, c, DyckData.Verify)) return Done();
-        using var held = output.Claim();
-        // Again under the lock: another process may have finished the same dataset meanwhile.
-        if (HoldsSameDataset(ctx, output, () => DyckData.ReadManifest(dir).Config, c, DyckData.Verify)) return Done();
-        var clock = Stopwatch.StartNew();
-        var splits = DyckSplits.Build(c);
-        var m = DyckData.Write(dir, c, splits);
-        Print(ctx, m, clock.Elapsed);
+        var outcome = DataStage.Dyck(dir, c, inputs ?? [], ctx.Stdout.WriteLine);
+        DataTables.Dyck(ctx, DyckData.ReadManifest(dir), outcome.Reused ? null : outcome.Took);
         return 0;
-
-        int Done()
-        {
-            Print(ctx, DyckData.ReadManifest(dir), null);
-            return 0;
-        }
-    }
-
-    static void Print(CliContext ctx, DyckManifest m, TimeSpan? took)
-    {
-        var t = new Table().Title($"Dyck-({m.Config.K},{m.Config.MaxDepth}), seed {m.Seed}" + (took is { } d ? $", built in {d.TotalSeconds:F1} s" : ""))
-            .AddColumns("split", "count", "length", "depth", "sha256");
-        foreach (var s in m.Splits)
-            t.AddRow(s.Name, s.Count.ToString("N0"), $"{s.MinLength}–{s.MaxLength}", $"{s.MinDepth}–{s.MaxDepth}", s.Sha256[..12] + "…");
-        ctx.Console.Write(t);
     }
 
     static Command Code(CliContext ctx)
@@ -101,67 +81,11 @@ public static class DataCommand
         return cmd;
     }
 
-    /// <summary>
-    /// Rerunning on a directory that already holds the same dataset, every file intact (sha256 as in its manifest),
-    /// does nothing (true); a different dataset is refused, and so is a damaged one (a data directory is never
-    /// replaced: delete it to rebuild it). False when the directory is absent or empty. Anything that is not a data
-    /// directory was refused by <see cref="OutputDirectory.Check"/> already.
-    /// </summary>
-    static bool HoldsSameDataset<T>(CliContext ctx, OutputDirectory output, Func<T> existingConfig, T want, Action<string> verify)
-    {
-        if (!output.HasContent) return false;
-        var dir = output.Path;
-        var diff = ConfigDiff.Fields(existingConfig(), want, "config").FirstOrDefault();
-        if (diff.Field is not null)
-            throw new UserError($"{dir}: already holds a different dataset ({diff.Field} is {diff.Had}, asked for {diff.Want}); choose another --out or delete it");
-        try { verify(dir); }
-        catch (UserError e) { throw new UserError($"{e.Message}; {dir} holds this dataset's manifest but not its data: delete {dir} and rerun to rebuild it"); }
-        ctx.Stdout.WriteLine($"{dir}: already holds this dataset (same config and seed, every file matches its sha256); nothing to do");
-        return true;
-    }
-
-    /// <summary>Builds a code data directory; <paramref name="defaults"/> finds the corpora the config leaves empty.</summary>
+    /// <summary>Builds a code data directory (<see cref="DataStage"/>) and prints its splits and what reading the corpora found.</summary>
     public static int RunCode(CliContext ctx, string dir, CodeConfig c, CodeDefaults defaults, IEnumerable<string?>? inputs = null)
     {
-        var clock = Stopwatch.StartNew();
-        // Resolved once: finding the default corpora asks python3 and searches the JDKs.
-        var resolved = defaults.Resolve(c, out var skipped);
-        var output = OutputDirectory.Check(dir, "--out", TaskDataLoader.Kind, (inputs ?? []).Concat(resolved.Corpus).Concat(resolved.OodCorpus));
-        foreach (var root in resolved.Corpus) CodeCorpus.CheckRoot(root, "corpus");
-        foreach (var root in resolved.OodCorpus) CodeCorpus.CheckRoot(root, "ood_corpus");
-        if (HoldsSameDataset(ctx, output, () => CodeData.ReadManifest(dir).Config, resolved, CodeData.Verify)) return Done();
-        using var held = output.Claim();
-        // Again under the lock: another process may have finished the same dataset meanwhile.
-        if (HoldsSameDataset(ctx, output, () => CodeData.ReadManifest(dir).Config, resolved, CodeData.Verify)) return Done();
-        var data = CodeSplits.Build(resolved, skipped);
-        var m = CodeData.Write(dir, data);
-        PrintCode(ctx, m, clock.Elapsed);
+        var outcome = DataStage.Code(dir, c, defaults, inputs ?? [], ctx.Stdout.WriteLine);
+        DataTables.Code(ctx, CodeData.ReadManifest(dir), outcome.Reused ? null : outcome.Took);
         return 0;
-
-        int Done()
-        {
-            PrintCode(ctx, CodeData.ReadManifest(dir), null);
-            return 0;
-        }
-    }
-
-    static void PrintCode(CliContext ctx, CodeManifest m, TimeSpan? took)
-    {
-        var t = new Table().Title($"code, window {m.Config.Window}, max_train_depth {m.Config.MaxTrainDepth}, seed {m.Seed}, {m.Vocabulary.Count} tokens" +
-                                  (took is { } d ? $", built in {d.TotalSeconds:F1} s" : ""))
-            .AddColumns("split", "files", "windows", "depth", "UNKs", "sha256");
-        foreach (var s in m.Splits)
-            t.AddRow(s.Name, s.Files.ToString("N0"), s.Count.ToString("N0"), $"{s.MinDepth}–{s.MaxDepth}", s.Unk.ToString("N0"), s.Sha256[..12] + "…");
-        ctx.Console.Write(t);
-        void Counts(string what, IReadOnlyList<string> roots, CorpusCounts k) =>
-            ctx.Stdout.WriteLine($"{what} {string.Join(", ", roots)}: {k.FilesRead:N0} files read of {k.FilesFound:N0} found; skipped " +
-                                 $"{k.SkippedBinary} binary, {k.SkippedNonUtf8} not UTF-8, {k.SkippedUnreadable} unreadable" +
-                                 (k.SkippedNotRegular > 0 ? $", {k.SkippedNotRegular} not a regular file (FIFO, device or socket)" : ""));
-        Counts("corpus", m.Config.Corpus, m.Corpus);
-        ctx.Stdout.WriteLine($"hash split: {m.TrainFiles:N0} train files, {m.HeldOutFiles:N0} held-out files (iid_fraction {m.Config.IidFraction})");
-        if (m.Splits.FirstOrDefault(s => s.Name == "deep_nesting") is { FromTrainFiles: > 0 } deep)
-            ctx.Stdout.WriteLine($"deep_nesting: {deep.FromTrainFiles:N0} of {deep.Count:N0} windows come from train files (held-out files have too few deep windows; train holds none of them)");
-        if (m.OodCorpus is { } oc) Counts("ood_corpus", m.Config.OodCorpus, oc);
-        foreach (var (split, why) in m.SkippedSplits) ctx.Stdout.WriteLine($"{split}: skipped ({why})");
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Mirage.IO;
 using Mirage.Reports;
+using Mirage.Study;
 
 namespace Mirage.Cli.Commands;
 
@@ -27,13 +28,7 @@ public static class ReportCommand
         return cmd;
     }
 
-    /// <summary>Checks the output (never the results it reads, never anything but an earlier report) and the results, then writes under the output's lock.</summary>
-    public static void Run(string results, string output, int resamples, string? referenceSplit = null)
-    {
-        if (resamples < 1) throw new UserError($"--resamples must be >= 1, found {resamples}");
-        var target = OutputDirectory.Check(output, "--out", ReportBuilder.Kind, [results]);
-        var set = ResultsSet.Load(results, resamples, referenceSplit);
-        using var held = target.Claim();
-        ReportBuilder.Build(set, output);
-    }
+    /// <summary>The report (<see cref="ReportStage"/>: never over the results it reads, never over anything but an earlier report).</summary>
+    public static void Run(string results, string output, int resamples, string? referenceSplit = null) =>
+        ReportStage.Run(results, output, resamples, referenceSplit);
 }

@@ -1,162 +1,140 @@
 using System.CommandLine;
-using System.Diagnostics;
-using Mirage.Faithfulness;
+using Mirage.Cli.Display;
 using Mirage.IO;
-using Mirage.Reports;
-using Mirage.Reproduce;
-using Mirage.Tasks;
+using Mirage.Study;
 using Mirage.Tasks.Code;
-using Mirage.Tasks.Dyck;
 using Mirage.Training;
+using Spectre.Console;
 
 namespace Mirage.Cli.Commands;
 
 /// <summary>
-/// <c>mirage reproduce dyck --out DIR</c>: data → train every seed → every proxy and sweep on every head →
-/// faithfulness → report, skipping stages already done with the same settings (DIR/stages.json).
-/// Layout: DIR/data, DIR/runs/seed{S}, DIR/results, DIR/report.
+/// <c>mirage reproduce dyck|code --out DIR</c>: the whole study (<see cref="StudyRunner"/>) — data, every seed's
+/// training, every seed's proxies, then the combined results and the report — each task skipped when done with the same
+/// settings. The same tasks one at a time (<c>--task</c>), as N local processes (<c>--jobs N</c>), or as Slurm job
+/// arrays (<c>--plan slurm [--submit]</c>). This command only parses, calls the library and prints.
 /// </summary>
 public static class ReproduceCommand
 {
+    /// <summary>The options every study shares.</summary>
+    sealed class Shared
+    {
+        public readonly Option<string> Scale;
+        public readonly Option<int> Seeds;
+        public readonly Option<string> Output;
+        public readonly Option<int> Threads = new("--threads")
+        { Description = "libtorch threads of every task (recorded in the study; results are bit-identical only at the same count)", DefaultValueFactory = _ => new TrainConfig().Threads };
+        public readonly Option<string?> Reference = ReportCommand.ReferenceOption();
+        public readonly Option<bool> Quiet = new("--quiet") { Description = "Task lines only, no progress displays or tables" };
+        public readonly Option<string?> Task = new("--task") { Description = "Run one task: data, train:S, proxies:S or report (what a cluster node runs); its inputs must be done" };
+        public readonly Option<bool> ListTasks = new("--list-tasks") { Description = "List the tasks, what each needs, and which are done" };
+        public readonly Option<int> Jobs = new("--jobs") { Description = "Run the tasks as N local processes, each as soon as what it needs is done (e.g. 2: two seeds at once)", DefaultValueFactory = _ => 1 };
+        public readonly Option<string?> Plan = new("--plan") { Description = "slurm: write batch scripts (job arrays chained by dependencies) into DIR/slurm/" };
+        public readonly Option<bool> Submit = new("--submit") { Description = "With --plan slurm: also submit them with sbatch and print the job ids" };
+        public readonly Option<string?> Partition = new("--partition") { Description = "Slurm partition" };
+        public readonly Option<string?> Time = new("--time") { Description = "Slurm time limit per task, e.g. 02:00:00" };
+        public readonly Option<int?> Cpus = new("--cpus-per-task") { Description = "Slurm CPUs per task (default: --threads)" };
+        public readonly Option<string?> Mem = new("--mem") { Description = "Slurm memory per task, e.g. 4G" };
+        public readonly Option<string?> Account = new("--account") { Description = "Slurm account" };
+
+        public Shared(string defaultOut, int defaultSeeds, string scales)
+        {
+            Scale = new("--scale") { Description = scales, DefaultValueFactory = _ => "default" };
+            Seeds = new("--seeds") { Description = "Models to train (seeds 0..N-1)", DefaultValueFactory = _ => defaultSeeds };
+            Output = new("--out") { Description = "Study directory (new, empty, or an earlier study of this task)", DefaultValueFactory = _ => defaultOut };
+        }
+
+        public void AddTo(Command c)
+        {
+            foreach (Option o in new Option[] { Scale, Seeds, Output, Threads, Reference, Quiet, Task, ListTasks, Jobs, Plan, Submit, Partition, Time, Cpus, Mem, Account })
+                c.Options.Add(o);
+        }
+    }
+
     public static Command Create(CliContext ctx)
     {
         var reproduce = new Command("reproduce", "Run a whole study end to end: data, training, proxies, faithfulness, report.");
-        var scale = new Option<string>("--scale") { Description = "quick (smoke test, minutes), default (<= 20 min on 2 cores), paper (full size)", DefaultValueFactory = _ => "default" };
-        var seeds = new Option<int>("--seeds") { Description = "Models to train (seeds 0..N-1)", DefaultValueFactory = _ => 3 };
-        var output = new Option<string>("--out") { Description = "Study directory (new, empty, or an earlier dyck study)", DefaultValueFactory = _ => "study-dyck" };
-        var quiet = new Option<bool>("--quiet") { Description = "Stage lines only, no progress displays or tables" };
-        var threads = ThreadsOption();
-        var reference = ReportCommand.ReferenceOption();
-        var dyck = new Command("dyck", "Reproduce the Dyck study (Friedman et al. 2024, Dyck-(20,10) after Murty et al. 2023).") { scale, seeds, output, threads, reference, quiet };
-        dyck.SetAction(r =>
-        {
-            var study = DyckStudy.For(r.GetValue(scale)!);
-            return Run(ctx, study, (c, dir) => DataCommand.Run(c, dir, study.Data), r.GetValue(seeds), r.GetValue(output)!, r.GetValue(threads), r.GetValue(reference), r.GetValue(quiet));
-        });
+        var d = new Shared("study-dyck", 3, "quick (smoke test, minutes), default (the README's study on 2 cores), paper (full size)");
+        var dyck = new Command("dyck", "Reproduce the Dyck study (Friedman et al. 2024, Dyck-(20,10) after Murty et al. 2023).");
+        d.AddTo(dyck);
+        dyck.SetAction(r => Run(ctx, r, d, DyckStudy.For(r.GetValue(d.Scale)!), []));
         reproduce.Subcommands.Add(dyck);
-        reproduce.Subcommands.Add(Code(ctx));
+
+        var c = new Shared("study-code", 1, "quick (smoke test on a small corpus), default (the README's code study on 2 cores)");
+        var corpus = new Option<string[]>("--corpus") { Description = "Source directory or .zip (repeat for several; default: this machine's Python standard library)", AllowMultipleArgumentsPerToken = false };
+        var ood = new Option<string[]>("--ood-corpus") { Description = "Directory or .zip for the java split (default: the JDK's src.zip)", AllowMultipleArgumentsPerToken = false };
+        var code = new Command("code", "Reproduce the code-completion study: character-level Python, OOD splits deep_nesting and java.") { corpus, ood };
+        c.AddTo(code);
+        code.SetAction(r =>
+        {
+            // Absolute: a task run in another process or on another node must see the same study settings (and hash).
+            string[] cs = (r.GetValue(corpus) ?? []).Select(Path.GetFullPath).ToArray(), os = (r.GetValue(ood) ?? []).Select(Path.GetFullPath).ToArray();
+            var extra = cs.SelectMany(x => new[] { "--corpus", x }).Concat(os.SelectMany(x => new[] { "--ood-corpus", x }));
+            return Run(ctx, r, c, CodeStudy.For(r.GetValue(c.Scale)!, cs, os), extra.ToList());
+        });
+        reproduce.Subcommands.Add(code);
         return reproduce;
     }
 
-    static Command Code(CliContext ctx)
+    static int Run(CliContext ctx, ParseResult r, Shared o, IStudy study, IReadOnlyList<string> extraArgs)
     {
-        var scale = new Option<string>("--scale") { Description = "quick (smoke test on a small corpus), default (<= 30 min on 2 cores)", DefaultValueFactory = _ => "default" };
-        var seeds = new Option<int>("--seeds") { Description = "Models to train (seeds 0..N-1); one fits the default's 30 minutes", DefaultValueFactory = _ => 1 };
-        var output = new Option<string>("--out") { Description = "Study directory (new, empty, or an earlier code study)", DefaultValueFactory = _ => "study-code" };
-        var corpus = new Option<string[]>("--corpus") { Description = "Source directory or .zip (repeat for several; default: this machine's Python standard library)", AllowMultipleArgumentsPerToken = false };
-        var ood = new Option<string[]>("--ood-corpus") { Description = "Directory or .zip for the java split (default: the JDK's src.zip)", AllowMultipleArgumentsPerToken = false };
-        var quiet = new Option<bool>("--quiet") { Description = "Stage lines only, no progress displays or tables" };
-        var threads = ThreadsOption();
-        var reference = ReportCommand.ReferenceOption();
-        var cmd = new Command("code", "Reproduce the code-completion study: character-level Python, OOD splits deep_nesting and java.") { scale, seeds, output, corpus, ood, threads, reference, quiet };
-        cmd.SetAction(r =>
-        {
-            var study = CodeStudy.For(r.GetValue(scale)!, r.GetValue(corpus) ?? [], r.GetValue(ood) ?? []);
-            return Run(ctx, study, (c, dir) => DataCommand.RunCode(c, dir, study.Data, CodeDefaults.Machine), r.GetValue(seeds), r.GetValue(output)!, r.GetValue(threads), r.GetValue(reference), r.GetValue(quiet));
-        });
-        return cmd;
-    }
-
-    static Option<int> ThreadsOption() => new("--threads")
-    { Description = "libtorch threads of every stage (recorded in the study; results are bit-identical only at the same count)", DefaultValueFactory = _ => new TrainConfig().Threads };
-
-    /// <summary>The stages of any study; <paramref name="writeData"/> builds the task's data directory.</summary>
-    static int Run(CliContext ctx, IStudy study, Func<CliContext, string, int> writeData, int seeds, string dir, int threads, string? referenceSplit, bool quiet)
-    {
-        if (seeds < 1) throw new UserError($"--seeds must be >= 1, found {seeds}");
-        if (threads < 1) throw new UserError($"--threads must be >= 1, found {threads}");
-        var training = study.Training with { Threads = threads };
-        var simplify = study.Simplify with { Threads = threads };
-        var corpora = study.DataConfig is CodeConfig cc ? cc.Corpus.Concat(cc.OodCorpus) : [];
-        var target = OutputDirectory.Check(dir, "--out", StudyManifest.Kind(study.Task), corpora);
+        string dir = r.GetValue(o.Output)!;
+        int seeds = r.GetValue(o.Seeds), threads = r.GetValue(o.Threads), jobs = r.GetValue(o.Jobs);
+        bool quiet = r.GetValue(o.Quiet);
         var stop = ctx.StopOnSignal();
-        using var held = target.Claim();
-        Directory.CreateDirectory(dir);
-        StudyManifest.Ensure(dir, study.Task);
-        var ledger = new StageLedger(dir);
-        var clock = Stopwatch.StartNew();
-        int stage = 0, stages = 4;
-        void Header(string what, bool cached)
-        {
-            stop.ThrowIfCancellationRequested();
-            ctx.Stdout.WriteLine($"[{++stage}/{stages}] {what}{(cached ? " — already done with these settings, skipped" : "")}  ({clock.Elapsed:mm\\:ss})");
-        }
+        var display = new StudyDisplay(ctx, quiet, study.Training with { Threads = threads });
+        var runner = new StudyRunner(study, dir, seeds, threads, r.GetValue(o.Reference)) { Observer = display, Cancel = stop };
+        var plan = r.GetValue(o.Plan);
+        string? taskName = r.GetValue(o.Task);
+        if (plan is not null && plan != "slurm") throw new UserError($"--plan {plan}: expected slurm");
+        if (r.GetValue(o.Submit) && plan is null) throw new UserError("--submit: needs --plan slurm");
+        if (taskName is not null && (plan is not null || jobs != 1)) throw new UserError("--task runs one task here: drop --plan and --jobs");
 
-        // 1. Data.
-        string data = Path.Combine(dir, "data");
-        string dataHash = StageLedger.Hash("data", study.Task, study.DataConfig);
-        bool cached = ledger.IsDone("data", dataHash) && File.Exists(Path.Combine(data, "manifest.json"));
-        Header($"data: {study.DataSummary}", cached);
-        if (!cached)
+        if (r.GetValue(o.ListTasks)) return ListTasks(ctx, runner);
+        if (taskName is not null)
         {
-            // Only what `mirage data` made is replaced; anything else under that name is the user's.
-            if (Directory.Exists(data))
-            {
-                if (Directory.EnumerateFileSystemEntries(data).Any() && !TaskDataLoader.Kind.IsEarlierOutput(data))
-                    throw new UserError($"{data}: is not a data directory written by `mirage data`; Mirage replaces nothing it did not make: move it away");
-                if (OutputKind.Foreign(data, TaskDataLoader.IsDataEntry) is { Count: > 0 } foreign)
-                    throw new UserError($"{data}: must be rebuilt with new settings but also holds {string.Join(", ", foreign.Take(3))}, which `mirage data` did not write: move it out first");
-                using (DirectoryLock.Acquire(data, StudyManifest.Command, data)) Directory.Delete(data, true);
-            }
-            int code = writeData(quiet ? Quiet(ctx) : ctx, data);
-            if (code != 0) return code;
-            ledger.MarkDone("data", dataHash);
+            // One task (a cluster node, a --jobs child): it locks only its own outputs, so tasks of one study run side by side.
+            runner.Run(StudyTask.Parse(taskName, seeds));
+            return 0;
         }
-        var td = TaskDataLoader.Load(data);
+        // The command that runs one task of this very study, for child processes and batch scripts.
+        var taskCommand = new List<string> { "dotnet", typeof(ReproduceCommand).Assembly.Location, "reproduce", study.Task, "--scale", study.Scale,
+            "--seeds", seeds.ToString(), "--out", Path.GetFullPath(dir), "--threads", threads.ToString() };
+        if (r.GetValue(o.Reference) is string reference) taskCommand.AddRange(["--reference-split", reference]);
+        taskCommand.AddRange(extraArgs);
+        if (plan is not null) return Slurm(ctx, r, o, runner, taskCommand);
 
-        // 2. Train every seed (a run interrupted mid-way resumes from its checkpoint).
-        var runs = Enumerable.Range(0, seeds).Select(s => Path.Combine(dir, "runs", $"seed{s}")).ToList();
-        string trainHash(int s) => StageLedger.Hash("train", study.Model, training with { Seed = s }, td.ManifestSha256);
-        cached = Enumerable.Range(0, seeds).All(s => ledger.IsDone($"train/seed{s}", trainHash(s)));
-        Header($"train {seeds} model(s): {study.Model.Layers} layers, {study.Model.Heads} head(s), d_model {study.Model.DModel}, up to {training.Steps} steps, {threads} thread(s)", cached);
-        for (int s = 0; s < seeds; s++)
+        using var held = runner.Target.Claim();   // one study writer at a time
+        if (jobs == 1) runner.RunAll();
+        else
         {
-            if (ledger.IsDone($"train/seed{s}", trainHash(s))) continue;
-            if (Checkpoint.Exists(runs[s]) && !SameRun(runs[s], study.Model, training, s))
-            {
-                // Settings changed: start over, deleting only a run directory that holds nothing but what train writes.
-                if (OutputKind.Foreign(runs[s], Checkpoint.IsRunEntry) is { Count: > 0 } foreign)
-                    throw new UserError($"{runs[s]}: must be retrained with new settings but also holds {string.Join(", ", foreign.Take(3))}, which `mirage train` did not write: move it out first");
-                using (DirectoryLock.Acquire(runs[s], StudyManifest.Command, runs[s])) Directory.Delete(runs[s], true);
-            }
-            ctx.Stdout.WriteLine($"  seed {s}");
-            int code = TrainCommand.Run(ctx, td, study.Model, training with { Seed = s }, runs[s], quiet);
-            if (code != 0) return code;
-            stop.ThrowIfCancellationRequested();
-            ledger.MarkDone($"train/seed{s}", trainHash(s));
+            ctx.Stdout.WriteLine($"{runner.Tasks.Count} tasks, at most {jobs} at a time; each one's output in {Path.Combine(dir, LocalJobs.LogDir)}/");
+            LocalJobs.Run(runner, jobs, t => ChildProcess.Run(taskCommand[0], [.. taskCommand.Skip(1), "--task", t.Name, "--quiet"]), ctx.Stdout.WriteLine, stop);
         }
-
-        // 3. Proxies and faithfulness.
-        string results = Path.Combine(dir, "results");
-        var runIds = runs.Select(r => Checkpoint.LoadInfo(r)).Select(i => (i.Training.Seed, i.Step)).ToList();
-        string simplifyHash = StageLedger.Hash("simplify", simplify, runIds, td.ManifestSha256);
-        cached = ledger.IsDone("simplify", simplifyHash) && File.Exists(Path.Combine(results, "faithfulness.csv"));
-        Header($"proxies {string.Join(", ", simplify.Proxies)} on every head, fitted on {simplify.FitN} train sequences; faithfulness on {td.EvalSplits.Count()} splits", cached);
-        if (!cached)
-        {
-            SimplifyCommand.Run(ctx, runs, data, simplify, results, quiet);
-            ledger.MarkDone("simplify", simplifyHash);
-        }
-
-        // 4. Report.
-        string report = Path.Combine(dir, "report");
-        string reportHash = StageLedger.Hash("report", Sha256.OfFile(Path.Combine(results, "faithfulness.csv")), typeof(ReportBuilder).Assembly.GetName().Version?.ToString(), referenceSplit ?? "");
-        cached = ledger.IsDone("report", reportHash) && File.Exists(Path.Combine(report, "report.html"));
-        Header("report", cached);
-        if (!cached)
-        {
-            ReportCommand.Run(results, report, Statistics.StudyStatistics.DefaultResamples, referenceSplit);
-            ledger.MarkDone("report", reportHash);
-        }
-        ctx.Stdout.WriteLine($"done in {clock.Elapsed:mm\\:ss}: open {Path.Combine(report, "report.html")}");
+        ctx.Stdout.WriteLine($"done in {display.Elapsed:mm\\:ss}: open {Path.Combine(runner.Layout.Report, "report.html")}");
         return 0;
     }
 
-    static bool SameRun(string run, Model.ModelConfig model, TrainConfig training, int seed)
+    static int ListTasks(CliContext ctx, StudyRunner runner)
     {
-        var info = Checkpoint.LoadInfo(run);
-        return info.Model == model with { VocabSize = info.Model.VocabSize } && info.Training == training with { Seed = seed };
+        var t = new Table().Title($"Tasks of {runner.Layout.Dir}").AddColumns("task", "needs", "state");
+        foreach (var task in runner.Tasks)
+            t.AddRow(task.Name, string.Join(", ", runner.Needs(task).Select(n => n.Name)) is { Length: > 0 } n ? n : "–", runner.IsDone(task) ? "done" : "to do");
+        ctx.Console.Write(t);
+        return 0;
     }
 
-    static CliContext Quiet(CliContext ctx) => new(TextWriter.Null, ctx.Stderr, ctx.Interruption);
+    static int Slurm(CliContext ctx, ParseResult r, Shared o, StudyRunner runner, IReadOnlyList<string> taskCommand)
+    {
+        var options = new SlurmOptions(r.GetValue(o.Partition), r.GetValue(o.Time), r.GetValue(o.Cpus), r.GetValue(o.Mem), r.GetValue(o.Account));
+        if (options.CpusPerTask is < 1) throw new UserError($"--cpus-per-task must be >= 1, found {options.CpusPerTask}");
+        foreach (var path in SlurmPlan.Write(runner, options, taskCommand)) ctx.Stdout.WriteLine($"wrote {path}");
+        if (!r.GetValue(o.Submit))
+        {
+            ctx.Stdout.WriteLine($"submit with: {Path.Combine(runner.Layout.Dir, SlurmPlan.DirName)} (or rerun with --submit)");
+            return 0;
+        }
+        foreach (var (stage, id) in SlurmPlan.Submit(runner)) ctx.Stdout.WriteLine($"submitted {stage}: job {id}");
+        return 0;
+    }
 }

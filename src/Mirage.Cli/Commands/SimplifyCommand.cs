@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Mirage.Cli.Display;
 using Mirage.Faithfulness;
 using Mirage.IO;
 using Mirage.Simplify;
@@ -49,35 +50,19 @@ public static class SimplifyCommand
     }
 
     /// <summary>
-    /// Checks everything it can before computing — the output directory (<see cref="OutputDirectory"/>: never an input,
-    /// never anything but an earlier results directory), the settings, the runs — then computes under the output's lock
-    /// and writes the results directory in one rename. SIGINT/SIGTERM stop it with nothing written (exit 130/143).
+    /// The proxy stage into a results directory (<see cref="ProxyStage.RunInto"/>: every check before the work, then
+    /// computed under the output's lock and written in one rename), with a progress display; SIGINT/SIGTERM stop it
+    /// with nothing written (exit 130/143).
     /// </summary>
     public static int Run(CliContext ctx, IReadOnlyList<string> runs, string dataDir, SimplifyConfig config, string output, bool quiet)
     {
-        var target = OutputDirectory.Check(output, "--out", ResultsWriter.Kind, runs.Append(dataDir));
+        OutputDirectory.Check(output, "--out", ResultsWriter.Kind, runs.Append(dataDir));   // the output's problems first, before reading anything
         var data = TaskDataLoader.Load(dataDir);
-        SimplifyResults results = null!;
-        string Label(string path) => IO.StudyPaths.Relative(output, path);
         var stop = ctx.StopOnSignal();
-        ProxyStage Stage(IProgress<StageProgress>? progress) => new(data, config) { Progress = progress, PathLabel = Label, Cancel = stop };
-        Stage(null).Check(runs);
-        if (data.Splits[config.FitSplit].Count < config.FitN)
-            ctx.Stdout.WriteLine($"--fit-n {config.FitN}: the {config.FitSplit} split has {data.Splits[config.FitSplit].Count} sequences; fitting on all of them (recorded as fit_n {Stage(null).FitN})");
-        using var held = target.Claim();
-        if (quiet || !ctx.Interactive)
-            results = Stage(quiet ? null : new SyncProgress<StageProgress>(p => ctx.Stdout.WriteLine(p.What))).Run(runs);
-        else
-            ctx.Console.Progress().AutoClear(true)
-                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-                .Start(p =>
-                {
-                    var task = p.AddTask("simplify", maxValue: 1);
-                    results = Stage(new SyncProgress<StageProgress>(p => { task.Description = Markup.Escape(p.What); task.Value = p.Fraction; })).Run(runs);
-                    task.Value = 1;
-                });
-        stop.ThrowIfCancellationRequested();
-        ResultsWriter.Write(output, results);
+        ProxyStage Stage(IProgress<StageProgress>? progress) => new(data, config) { Progress = progress, PathLabel = p => StudyPaths.Relative(output, p), Cancel = stop };
+        if (data.Splits.TryGetValue(config.FitSplit, out var fit) && fit.Count < config.FitN)
+            ctx.Stdout.WriteLine($"--fit-n {config.FitN}: the {config.FitSplit} split has {fit.Count} sequences; fitting on all of them (recorded as fit_n {Stage(null).FitN})");
+        var results = ProxyDisplay.Run(ctx, quiet, progress => Stage(progress).RunInto(output, runs, [dataDir]));
         if (!quiet) Tables.Print(ctx, results);
         ctx.Stdout.WriteLine($"wrote {Path.Combine(output, "faithfulness.csv")} ({results.Rows.Count} rows) and the rest of {output}");
         return 0;

@@ -1,6 +1,8 @@
 using System.CommandLine;
+using Mirage.Cli.Display;
 using Mirage.IO;
 using Mirage.Model;
+using Mirage.Study;
 using Mirage.Tasks;
 using Mirage.Training;
 using Spectre.Console;
@@ -74,77 +76,13 @@ public static class TrainCommand
     }
 
     /// <summary>
-    /// Trains into <paramref name="run"/> (resuming its checkpoint), holding its lock throughout. <paramref name="inputs"/>
-    /// are files the settings came from, which the run directory may not overlap. SIGINT/SIGTERM stop it after a
-    /// checkpoint (exit 130/143); the same command resumes.
+    /// Trains into <paramref name="run"/> (<see cref="TrainingStage"/>: resuming its checkpoint, under its lock), with a
+    /// progress bar on a terminal. SIGINT/SIGTERM stop it after a checkpoint (exit 130/143); the same command resumes.
     /// </summary>
     public static int Run(CliContext ctx, TaskData data, ModelConfig mc, TrainConfig tc, string run, bool quiet, IEnumerable<string?>? inputs = null)
     {
-        var output = OutputDirectory.Check(run, "--out", Checkpoint.RunKind, (inputs ?? []).Append(data.Directory));
-        new Trainer(data, mc, tc, run).Check();   // every setting against the data before anything is written
-        bool existed = output.Exists;
-        var stop = ctx.StopOnSignal();
-        using var held = output.Claim();
-        try
-        {
-            TrainResult result;
-            if (quiet || !ctx.Interactive)
-            {
-                var lines = quiet ? null : new LineProgress(ctx, tc.EvalEvery);
-                result = new Trainer(data, mc, tc, run) { Cancel = stop, Progress = lines }.Train();
-            }
-            else
-            {
-                result = null!;
-                ctx.Console.Progress().AutoClear(false)
-                    .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-                    .Start(p => { result = new Trainer(data, mc, tc, run) { Cancel = stop, Progress = new BarProgress(p) }.Train(); });
-            }
-            var acc = (result.ValAccuracy is double a ? $"validation accuracy {a:P2}" : "validation accuracy n/a")
-                + (result.IidAccuracy is double i ? $", iid accuracy {i:P2}" : "");
-            string what = result.AlreadyFinished ? "already trained" : result.StopReason switch
-            {
-                "target_accuracy" => "reached the target accuracy",
-                "step_budget" => "used its step budget",
-                _ => "was interrupted; run the same command again to resume",
-            };
-            ctx.Stdout.WriteLine($"{run}: {what} at step {result.Step}, {acc}");
-            return result.StopReason == "interrupted" ? ctx.Interruption?.ExitCode ?? 130 : 0;
-        }
-        catch when (!existed && !Checkpoint.Exists(run))
-        {
-            // A run this command created that failed before its first checkpoint (a divergence, a full disk) is
-            // removed whole: it holds nothing but what this process wrote, and the lock keeps everyone else out.
-            if (Directory.Exists(run)) Directory.Delete(run, recursive: true);
-            throw;
-        }
-    }
-
-    static string Describe(TrainStep s) =>
-        $"step {s.Step,6}  loss {s.Loss:F4}  val {(s.ValAccuracy is double a ? a.ToString("P1") : "  -  ")}  {s.TokensPerSecond / 1000:F0}k tok/s";
-
-    /// <summary>A Spectre progress bar whose description shows step, loss, IID accuracy and tokens/s.</summary>
-    sealed class BarProgress(ProgressContext p) : ITrainingProgress
-    {
-        ProgressTask? _task;
-        double? _acc;
-        public void Started(long step, int total, bool resumed)
-        {
-            _task = p.AddTask(resumed ? $"resuming at step {step}" : "training", maxValue: total);
-            _task.Value = step;
-        }
-        public void Stepped(TrainStep s)
-        {
-            _acc = s.ValAccuracy ?? _acc;
-            _task!.Value = s.Step;
-            if (s.Step % 10 == 0 || s.ValAccuracy is not null) _task.Description = Markup.Escape(Describe(s with { ValAccuracy = _acc }));
-        }
-    }
-
-    /// <summary>Plain lines (logs, CI): one per evaluation.</summary>
-    sealed class LineProgress(CliContext ctx, int every) : ITrainingProgress
-    {
-        public void Started(long step, int total, bool resumed) => ctx.Stdout.WriteLine(resumed ? $"resuming at step {step} of {total}" : $"training for up to {total} steps");
-        public void Stepped(TrainStep s) { if (s.ValAccuracy is not null || s.Step % every == 0) ctx.Stdout.WriteLine(Describe(s)); }
+        var result = TrainingStage.Run(data, mc, tc, run, ctx.StopOnSignal(), inputs, train => TrainingDisplay.Run(ctx, quiet, tc, train));
+        TrainingDisplay.Summary(ctx, run, result);
+        return result.StopReason == "interrupted" ? ctx.Interruption?.ExitCode ?? 130 : 0;
     }
 }

@@ -1,5 +1,6 @@
 using Mirage.Evaluation;
 using Mirage.Faithfulness;
+using Mirage.IO;
 using Mirage.Model;
 using Mirage.Native;
 using Mirage.Simplify;
@@ -24,6 +25,12 @@ public sealed class ProxyStage(TaskData taskData, SimplifyConfig config)
 
     /// <summary>How results name a run or data directory (the CLI: relative to the results directory's parent).</summary>
     public Func<string, string> PathLabel { get; init; } = p => p;
+
+    /// <summary>
+    /// Whether the first run also yields the report's material (attention maps, PCA points). A study computing one
+    /// seed at a time sets it for its first seed only, so the combined results match a single stage over every seed.
+    /// </summary>
+    public bool CollectReportMaterial { get; init; } = true;
 
     /// <summary>Stops the stage at its next step (the results are then never written).</summary>
     public CancellationToken Cancel { get; init; }
@@ -94,9 +101,25 @@ public sealed class ProxyStage(TaskData taskData, SimplifyConfig config)
             foreach (var split in evalSplits) results.Baseline.AddRange(bigram.Evaluate(data.Task, split, data.Splits[split]));
         }
         var collector = new ReportMaterialCollector(data, config.BatchSize);
-        for (int i = 0; i < infos.Count; i++) RunOne(infos[i].Run, infos[i].Info.Training.Seed, points, heads, evalSplits, results, collector, first: i == 0);
+        for (int i = 0; i < infos.Count; i++) RunOne(infos[i].Run, infos[i].Info.Training.Seed, points, heads, evalSplits, results, collector, first: i == 0 && CollectReportMaterial);
         results.Examples.AddRange(collector.Examples);
         results.PcaPoints.AddRange(collector.PcaPoints);
+        return results;
+    }
+
+    /// <summary>
+    /// <c>mirage simplify</c>: checks the output (<see cref="OutputDirectory"/>: never an input, never anything but an
+    /// earlier results directory) and every setting and run, then computes under the output's lock and writes the
+    /// results directory in one rename. <paramref name="inputs"/>: the data directory and anything else read.
+    /// </summary>
+    public SimplifyResults RunInto(string output, IReadOnlyList<string> runs, IEnumerable<string?> inputs)
+    {
+        var target = OutputDirectory.Check(output, "--out", ResultsWriter.Kind, runs.Concat(inputs));
+        Check(runs);
+        using var held = target.Claim();
+        var results = Run(runs);
+        Cancel.ThrowIfCancellationRequested();
+        ResultsWriter.Write(output, results);
         return results;
     }
 

@@ -3,7 +3,7 @@ using Mirage.Model;
 using Mirage.Tasks.Dyck;
 using Mirage.Training;
 
-namespace Mirage.Reproduce;
+namespace Mirage.Study;
 
 /// <summary>
 /// The settings of each stage of <c>mirage reproduce dyck</c> at one scale. <c>quick</c> is a smoke test (tiny

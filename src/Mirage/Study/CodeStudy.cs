@@ -3,7 +3,7 @@ using Mirage.Model;
 using Mirage.Tasks.Code;
 using Mirage.Training;
 
-namespace Mirage.Reproduce;
+namespace Mirage.Study;
 
 /// <summary>
 /// The settings of each stage of <c>mirage reproduce code</c>. <c>quick</c> is a smoke test on whatever corpus is

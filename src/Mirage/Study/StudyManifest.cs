@@ -1,6 +1,6 @@
 using Mirage.IO;
 
-namespace Mirage.Reproduce;
+namespace Mirage.Study;
 
 /// <summary>
 /// DIR/manifest.json of a study directory: <c>{"created_by": "mirage reproduce", "study": "dyck", "format_version": 1}</c>.

@@ -2,7 +2,7 @@ using Mirage.Faithfulness;
 using Mirage.Model;
 using Mirage.Training;
 
-namespace Mirage.Reproduce;
+namespace Mirage.Study;
 
 /// <summary>
 /// The settings of every stage of <c>mirage reproduce &lt;task&gt;</c> at one scale: data, model, training, proxies.

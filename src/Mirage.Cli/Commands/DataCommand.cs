@@ -76,8 +76,8 @@ public static class DataCommand
     static Command Code(CliContext ctx)
     {
         var output = new Option<string>("--out") { Description = "Output directory (one JSONL file per split + manifest.json)", Required = true };
-        var corpus = new Option<string[]>("--corpus") { Description = "Source directory or .zip (repeat for several; default: this machine's Python stdlib)", AllowMultipleArgumentsPerToken = false };
-        var ood = new Option<string[]>("--ood-corpus") { Description = "Directory or .zip for the java split (repeat for several; default: the JDK's src.zip)", AllowMultipleArgumentsPerToken = false };
+        var corpus = new Option<string[]>("--corpus") { Description = "Source directory or .zip (repeat for several; default: Debian 12's Python 3.11 stdlib packages, pinned)", AllowMultipleArgumentsPerToken = false };
+        var ood = new Option<string[]>("--ood-corpus") { Description = "Directory or .zip for the java split (repeat for several; default: Debian 12's openjdk-17-source, pinned)", AllowMultipleArgumentsPerToken = false };
         var window = new Option<int?>("--window") { Description = "Characters per window (default 256)" };
         var depth = new Option<int?>("--max-train-depth") { Description = "Bracket-nesting bound D of train and iid windows (default 2)" };
         var train = new Option<int?>("--train") { Description = "Training windows (default 20000)" };
@@ -96,7 +96,7 @@ public static class DataCommand
                 Window = r.GetValue(window) ?? file.Window, MaxTrainDepth = r.GetValue(depth) ?? file.MaxTrainDepth,
                 Train = r.GetValue(train) ?? file.Train, PerSplit = r.GetValue(perSplit) ?? file.PerSplit, Seed = r.GetValue(seed) ?? file.Seed,
             };
-            return RunCode(ctx, r.GetValue(output)!, c.Validate(r.GetValue(config) ?? "code settings"), CodeDefaults.Machine, [r.GetValue(config)]);
+            return RunCode(ctx, r.GetValue(output)!, c.Validate(r.GetValue(config) ?? "code settings"), CodeDefaults.OnMachine(ctx.Stderr), [r.GetValue(config)]);
         });
         return cmd;
     }
@@ -107,13 +107,15 @@ public static class DataCommand
     /// replaced: delete it to rebuild it). False when the directory is absent or empty. Anything that is not a data
     /// directory was refused by <see cref="OutputDirectory.Check"/> already.
     /// </summary>
-    static bool HoldsSameDataset<T>(CliContext ctx, OutputDirectory output, Func<T> existingConfig, T want, Action<string> verify)
+    /// <param name="sameSource">Throws when the settings are the same but what they were read from is not (code corpora).</param>
+    static bool HoldsSameDataset<T>(CliContext ctx, OutputDirectory output, Func<T> existingConfig, T want, Action<string> verify, Action<string>? sameSource = null)
     {
         if (!output.HasContent) return false;
         var dir = output.Path;
         var diff = ConfigDiff.Fields(existingConfig(), want, "config").FirstOrDefault();
         if (diff.Field is not null)
             throw new UserError($"{dir}: already holds a different dataset ({diff.Field} is {diff.Had}, asked for {diff.Want}); choose another --out or delete it");
+        sameSource?.Invoke(dir);
         try { verify(dir); }
         catch (UserError e) { throw new UserError($"{e.Message}; {dir} holds this dataset's manifest but not its data: delete {dir} and rerun to rebuild it"); }
         ctx.Stdout.WriteLine($"{dir}: already holds this dataset (same config and seed, every file matches its sha256); nothing to do");
@@ -121,19 +123,24 @@ public static class DataCommand
     }
 
     /// <summary>Builds a code data directory; <paramref name="defaults"/> finds the corpora the config leaves empty.</summary>
-    public static int RunCode(CliContext ctx, string dir, CodeConfig c, CodeDefaults defaults, IEnumerable<string?>? inputs = null)
+    public static int RunCode(CliContext ctx, string dir, CodeConfig c, CodeDefaults defaults, IEnumerable<string?>? inputs = null) =>
+        // Resolved once: finding the default corpora may fetch the pinned packages, ask python3 and search the JDKs.
+        RunCode(ctx, dir, defaults.Resolve(c), inputs);
+
+    /// <summary>Builds a code data directory from resolved corpora; <paramref name="warn"/>: print why a corpus is not the pinned one.</summary>
+    public static int RunCode(CliContext ctx, string dir, CodeCorpora corpora, IEnumerable<string?>? inputs = null, bool warn = true)
     {
         var clock = Stopwatch.StartNew();
-        // Resolved once: finding the default corpora asks python3 and searches the JDKs.
-        var resolved = defaults.Resolve(c, out var skipped);
+        if (warn) foreach (var w in corpora.Warnings) ctx.Stderr.WriteLine($"warning: {w}");
+        var resolved = corpora.Config;
         var output = OutputDirectory.Check(dir, "--out", TaskDataLoader.Kind, (inputs ?? []).Concat(resolved.Corpus).Concat(resolved.OodCorpus));
         foreach (var root in resolved.Corpus) CodeCorpus.CheckRoot(root, "corpus");
         foreach (var root in resolved.OodCorpus) CodeCorpus.CheckRoot(root, "ood_corpus");
-        if (HoldsSameDataset(ctx, output, () => CodeData.ReadManifest(dir).Config, resolved, CodeData.Verify)) return Done();
+        if (HoldsSameDataset(ctx, output, () => CodeData.ReadManifest(dir).Config, resolved, CodeData.Verify, d => SameCorpora(d, corpora))) return Done();
         using var held = output.Claim();
         // Again under the lock: another process may have finished the same dataset meanwhile.
-        if (HoldsSameDataset(ctx, output, () => CodeData.ReadManifest(dir).Config, resolved, CodeData.Verify)) return Done();
-        var data = CodeSplits.Build(resolved, skipped);
+        if (HoldsSameDataset(ctx, output, () => CodeData.ReadManifest(dir).Config, resolved, CodeData.Verify, d => SameCorpora(d, corpora))) return Done();
+        var data = CodeSplits.Build(corpora);
         var m = CodeData.Write(dir, data);
         PrintCode(ctx, m, clock.Elapsed);
         return 0;
@@ -143,6 +150,21 @@ public static class DataCommand
             PrintCode(ctx, CodeData.ReadManifest(dir), null);
             return 0;
         }
+    }
+
+    /// <summary>
+    /// The same paths can hold other files than when the data was built (an upgraded python3, an edited --corpus): the
+    /// corpora are read again and their identities compared. Manifests from before identities were recorded have
+    /// nothing to compare and pass, as they did.
+    /// </summary>
+    static void SameCorpora(string dir, CodeCorpora corpora)
+    {
+        var m = CodeData.ReadManifest(dir);
+        if (m.CorpusIdentity is null) return;
+        var (corpus, ood) = CodeSplits.Identify(corpora);
+        foreach (var (what, had, now) in new[] { ("corpus", m.CorpusIdentity, (CorpusIdentity?)corpus), ("ood_corpus", m.OodCorpusIdentity, ood) })
+            if (had is not null && !had.SameCorpus(now))
+                throw new UserError($"{dir}: already holds a dataset built from another {what} (it was {had.Describe()}; now {now?.Describe() ?? "none"}); choose another --out or delete it");
     }
 
     static void PrintCode(CliContext ctx, CodeManifest m, TimeSpan? took)
@@ -157,11 +179,16 @@ public static class DataCommand
             ctx.Stdout.WriteLine($"{what} {string.Join(", ", roots)}: {k.FilesRead:N0} files read of {k.FilesFound:N0} found; skipped " +
                                  $"{k.SkippedBinary} binary, {k.SkippedNonUtf8} not UTF-8, {k.SkippedUnreadable} unreadable" +
                                  (k.SkippedNotRegular > 0 ? $", {k.SkippedNotRegular} not a regular file (FIFO, device or socket)" : ""));
+        // The identity is what two machines compare: equal fingerprints and settings give byte-identical splits.
+        void Identity(string what, CorpusIdentity? id) =>
+            ctx.Stdout.WriteLine($"{what} identity: " + (id is null ? "not recorded (data written before corpora were pinned)" : id.Describe())
+                                 + (id?.Note is { } note ? $"; NOT the pinned corpus: {note}" : ""));
         Counts("corpus", m.Config.Corpus, m.Corpus);
+        Identity("corpus", m.CorpusIdentity);
         ctx.Stdout.WriteLine($"hash split: {m.TrainFiles:N0} train files, {m.HeldOutFiles:N0} held-out files (iid_fraction {m.Config.IidFraction})");
         if (m.Splits.FirstOrDefault(s => s.Name == "deep_nesting") is { FromTrainFiles: > 0 } deep)
             ctx.Stdout.WriteLine($"deep_nesting: {deep.FromTrainFiles:N0} of {deep.Count:N0} windows come from train files (held-out files have too few deep windows; train holds none of them)");
-        if (m.OodCorpus is { } oc) Counts("ood_corpus", m.Config.OodCorpus, oc);
+        if (m.OodCorpus is { } oc) { Counts("ood_corpus", m.Config.OodCorpus, oc); Identity("ood_corpus", m.OodCorpusIdentity); }
         foreach (var (split, why) in m.SkippedSplits) ctx.Stdout.WriteLine($"{split}: skipped ({why})");
     }
 }

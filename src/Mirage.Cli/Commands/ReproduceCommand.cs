@@ -31,7 +31,7 @@ public static class ReproduceCommand
         dyck.SetAction(r =>
         {
             var study = DyckStudy.For(r.GetValue(scale)!);
-            return Run(ctx, study, (c, dir) => DataCommand.Run(c, dir, study.Data), r.GetValue(seeds), r.GetValue(output)!, r.GetValue(threads), r.GetValue(reference), r.GetValue(quiet));
+            return Run(ctx, study, (c, dir) => DataCommand.Run(c, dir, study.Data), null, r.GetValue(seeds), r.GetValue(output)!, r.GetValue(threads), r.GetValue(reference), r.GetValue(quiet));
         });
         reproduce.Subcommands.Add(dyck);
         reproduce.Subcommands.Add(Code(ctx));
@@ -43,8 +43,8 @@ public static class ReproduceCommand
         var scale = new Option<string>("--scale") { Description = "quick (smoke test on a small corpus), default (<= 30 min on 2 cores)", DefaultValueFactory = _ => "default" };
         var seeds = new Option<int>("--seeds") { Description = "Models to train (seeds 0..N-1); one fits the default's 30 minutes", DefaultValueFactory = _ => 1 };
         var output = new Option<string>("--out") { Description = "Study directory (new, empty, or an earlier code study)", DefaultValueFactory = _ => "study-code" };
-        var corpus = new Option<string[]>("--corpus") { Description = "Source directory or .zip (repeat for several; default: this machine's Python standard library)", AllowMultipleArgumentsPerToken = false };
-        var ood = new Option<string[]>("--ood-corpus") { Description = "Directory or .zip for the java split (default: the JDK's src.zip)", AllowMultipleArgumentsPerToken = false };
+        var corpus = new Option<string[]>("--corpus") { Description = "Source directory or .zip (repeat for several; default: Debian 12's Python 3.11 stdlib packages, pinned)", AllowMultipleArgumentsPerToken = false };
+        var ood = new Option<string[]>("--ood-corpus") { Description = "Directory or .zip for the java split (default: Debian 12's openjdk-17-source, pinned)", AllowMultipleArgumentsPerToken = false };
         var quiet = new Option<bool>("--quiet") { Description = "Stage lines only, no progress displays or tables" };
         var threads = ThreadsOption();
         var reference = ReportCommand.ReferenceOption();
@@ -52,7 +52,16 @@ public static class ReproduceCommand
         cmd.SetAction(r =>
         {
             var study = CodeStudy.For(r.GetValue(scale)!, r.GetValue(corpus) ?? [], r.GetValue(ood) ?? []);
-            return Run(ctx, study, (c, dir) => DataCommand.RunCode(c, dir, study.Data, CodeDefaults.Machine), r.GetValue(seeds), r.GetValue(output)!, r.GetValue(threads), r.GetValue(reference), r.GetValue(quiet));
+            // Resolved (the pinned packages fetched when not cached) and read once for the data stage's hash; the same
+            // resolution then builds the data, so the hash and the data describe the same corpora.
+            var corpora = new Lazy<CodeCorpora>(() => CodeDefaults.OnMachine(ctx.Stderr).Resolve(study.Data));
+            object dataKey()
+            {
+                // Warned here, where the corpora are first resolved, as the data stage may be skipped as done.
+                foreach (var w in corpora.Value.Warnings) ctx.Stderr.WriteLine($"warning: {w}");
+                return CodeStudy.DataKey(corpora.Value);
+            }
+            return Run(ctx, study, (c, dir) => DataCommand.RunCode(c, dir, corpora.Value, warn: false), dataKey, r.GetValue(seeds), r.GetValue(output)!, r.GetValue(threads), r.GetValue(reference), r.GetValue(quiet));
         });
         return cmd;
     }
@@ -60,8 +69,12 @@ public static class ReproduceCommand
     static Option<int> ThreadsOption() => new("--threads")
     { Description = "libtorch threads of every stage (recorded in the study; results are bit-identical only at the same count)", DefaultValueFactory = _ => new TrainConfig().Threads };
 
-    /// <summary>The stages of any study; <paramref name="writeData"/> builds the task's data directory.</summary>
-    static int Run(CliContext ctx, IStudy study, Func<CliContext, string, int> writeData, int seeds, string dir, int threads, string? referenceSplit, bool quiet)
+    /// <summary>
+    /// The stages of any study; <paramref name="writeData"/> builds the task's data directory. <paramref name="dataKey"/>,
+    /// when given, says what the data is built from beyond its settings (the code corpora's identities): it joins the
+    /// data stage's hash, so a study whose corpus changed builds its data again instead of reusing the old.
+    /// </summary>
+    static int Run(CliContext ctx, IStudy study, Func<CliContext, string, int> writeData, Func<object>? dataKey, int seeds, string dir, int threads, string? referenceSplit, bool quiet)
     {
         if (seeds < 1) throw new UserError($"--seeds must be >= 1, found {seeds}");
         if (threads < 1) throw new UserError($"--threads must be >= 1, found {threads}");
@@ -84,7 +97,8 @@ public static class ReproduceCommand
 
         // 1. Data.
         string data = Path.Combine(dir, "data");
-        string dataHash = StageLedger.Hash("data", study.Task, study.DataConfig);
+        // Without a key the inputs are those of before keys existed, so finished Dyck studies keep their data stage.
+        string dataHash = dataKey is null ? StageLedger.Hash("data", study.Task, study.DataConfig) : StageLedger.Hash("data", study.Task, study.DataConfig, dataKey());
         bool cached = ledger.IsDone("data", dataHash) && File.Exists(Path.Combine(data, "manifest.json"));
         Header($"data: {study.DataSummary}", cached);
         if (!cached)

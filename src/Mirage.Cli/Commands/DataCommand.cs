@@ -182,7 +182,7 @@ public static class DataCommand
         // The identity is what two machines compare: equal fingerprints and settings give byte-identical splits.
         void Identity(string what, CorpusIdentity? id) =>
             ctx.Stdout.WriteLine($"{what} identity: " + (id is null ? "not recorded (data written before corpora were pinned)" : id.Describe())
-                                 + (id?.Note is { } note ? $"; NOT the pinned corpus: {note}" : ""));
+                                 + (id?.Note is { } note ? $"; {note}" : ""));
         Counts("corpus", m.Config.Corpus, m.Corpus);
         Identity("corpus", m.CorpusIdentity);
         ctx.Stdout.WriteLine($"hash split: {m.TrainFiles:N0} train files, {m.HeldOutFiles:N0} held-out files (iid_fraction {m.Config.IidFraction})");

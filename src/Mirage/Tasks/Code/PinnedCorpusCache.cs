@@ -68,7 +68,7 @@ public static class PinnedCorpusCache
         try { packages = Json.Load<List<DebianPackage>>(file, "pinned corpus cache entry"); }
         catch (Exception e) when (e is UserError or FileSystemError) { return null; }   // damaged: fetched again and replaced
         var root = Path.Combine(entry, "files", pinned.Root);
-        bool same = packages is not null && packages.Select(p => (p.Name, p.Version)).SequenceEqual(pinned.Packages);
+        bool same = packages is not null && packages.All(p => p is not null) && packages.Select(p => (p.Name, p.Version)).SequenceEqual(pinned.Packages);
         return same && (File.Exists(root) || Directory.Exists(root)) ? packages : null;
     }
 

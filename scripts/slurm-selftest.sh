@@ -50,7 +50,8 @@ SlurmdLogFile=$work/log/slurmd.log
 SlurmctldPort=6917
 SlurmdPort=6918
 # Seconds, not minutes: the test's jobs start as soon as they may.
-SchedulerParameters=kill_invalid_depend,sched_interval=2
+SchedulerParameters=sched_interval=2
+DependencyParameters=kill_invalid_depend
 MessageTimeout=20
 MinJobAge=300
 # A failed dependency cancels its dependents at once (kill_invalid_depend) instead of leaving them pending.

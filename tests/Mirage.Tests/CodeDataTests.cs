@@ -14,8 +14,8 @@ public class CodeDataTests : IDisposable
     readonly string _py, _java;
     public void Dispose() => Directory.Delete(_dir, true);
 
-    /// <summary>No machine defaults in tests: a missing corpus is explicit, and java is "not installed".</summary>
-    static readonly CodeDefaults NoJava = new(() => (null, "no python in this test"), () => (null, "no JDK in this test"));
+    /// <summary>No machine defaults in tests: nothing is fetched, a missing corpus is explicit, and java is "not installed".</summary>
+    static readonly CodeDefaults NoJava = new(_ => (null, [], "no network in this test"), () => (null, "no python in this test"), () => (null, "no JDK in this test"));
 
     public CodeDataTests()
     {
@@ -65,8 +65,7 @@ public class CodeDataTests : IDisposable
 
     static CodeDataset Build(CodeConfig c, CodeDefaults? d = null)
     {
-        var resolved = (d ?? NoJava).Resolve(c, out var skipped);
-        return CodeSplits.Build(resolved, skipped);
+        return CodeSplits.Build((d ?? NoJava).Resolve(c));
     }
 
     static CodeTask TaskFor(string chars) => new(new Vocabulary(chars.Distinct().Order().Select(ch => ch.ToString()).Append(CodeSplits.Unk)), 64);
@@ -269,6 +268,7 @@ public class CodeDataTests : IDisposable
         var fromZip = Build(Small() with { Corpus = [pyZip], OodCorpus = [javaZip] });
         var fromDir = Build(Small());
         Assert.Equal(fromDir.Corpus, fromZip.Corpus);                 // same files found, read and skipped
+        Assert.Equal(fromDir.CorpusIdentity.FilesSha256, fromZip.CorpusIdentity.FilesSha256);   // and the same fingerprint
         foreach (var s in CodeSplits.Names)
             Assert.Equal(fromDir.Splits[s].Select(w => (w.File, w.Offset, w.Text)), fromZip.Splits[s].Select(w => (w.File, w.Offset, w.Text)));
     }
@@ -279,14 +279,15 @@ public class CodeDataTests : IDisposable
         var dir = Path.Combine(_dir, "nojava");
         var o = new StringWriter(); var e = new StringWriter();
         Assert.Equal(0, DataCommand.RunCode(new CliContext(o, e), dir, Small(java: false), NoJava));
-        Assert.Contains("java: skipped (no --ood-corpus given and no Java sources found (no JDK in this test))", o.ToString());
+        Assert.Contains("java: skipped (no --ood-corpus given and neither the pinned OpenJDK 17 sources (openjdk-17-source=", o.ToString());
+        Assert.Contains("could be fetched (no network in this test) nor installed Java sources found (no JDK in this test))", o.ToString());
         Assert.False(File.Exists(Path.Combine(dir, "java.jsonl")));
         var m = CodeData.ReadManifest(dir);
         Assert.Contains("no JDK", m.SkippedSplits["java"]);
         Assert.Null(m.OodCorpus);
         Assert.Equal(["train", "iid", "deep_nesting"], TaskDataLoader.Load(dir).SplitNames);
         // Java sources that are missing when asked for is not this case: the JDK finder reports what it looked for.
-        var (path, why) = CodeDefaults.FindJavaSources(Path.Combine(_dir, "no-jvm-here"), allowDownload: false);
+        var (path, why) = CodeDefaults.FindJavaSources(Path.Combine(_dir, "no-jvm-here"));
         Assert.Null(path);
         Assert.Contains("no-jvm-here", why);
     }

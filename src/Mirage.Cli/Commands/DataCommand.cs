@@ -56,8 +56,8 @@ public static class DataCommand
     static Command Code(CliContext ctx)
     {
         var output = new Option<string>("--out") { Description = "Output directory (one JSONL file per split + manifest.json)", Required = true };
-        var corpus = new Option<string[]>("--corpus") { Description = "Source directory or .zip (repeat for several; default: this machine's Python stdlib)", AllowMultipleArgumentsPerToken = false };
-        var ood = new Option<string[]>("--ood-corpus") { Description = "Directory or .zip for the java split (repeat for several; default: the JDK's src.zip)", AllowMultipleArgumentsPerToken = false };
+        var corpus = new Option<string[]>("--corpus") { Description = "Source directory or .zip (repeat for several; default: Debian 12's Python 3.11 stdlib packages, pinned)", AllowMultipleArgumentsPerToken = false };
+        var ood = new Option<string[]>("--ood-corpus") { Description = "Directory or .zip for the java split (repeat for several; default: Debian 12's openjdk-17-source, pinned)", AllowMultipleArgumentsPerToken = false };
         var window = new Option<int?>("--window") { Description = "Characters per window (default 256)" };
         var depth = new Option<int?>("--max-train-depth") { Description = "Bracket-nesting bound D of train and iid windows (default 2)" };
         var train = new Option<int?>("--train") { Description = "Training windows (default 20000)" };
@@ -76,7 +76,7 @@ public static class DataCommand
                 Window = r.GetValue(window) ?? file.Window, MaxTrainDepth = r.GetValue(depth) ?? file.MaxTrainDepth,
                 Train = r.GetValue(train) ?? file.Train, PerSplit = r.GetValue(perSplit) ?? file.PerSplit, Seed = r.GetValue(seed) ?? file.Seed,
             };
-            return RunCode(ctx, r.GetValue(output)!, c.Validate(r.GetValue(config) ?? "code settings"), CodeDefaults.Machine, [r.GetValue(config)]);
+            return RunCode(ctx, r.GetValue(output)!, c.Validate(r.GetValue(config) ?? "code settings"), CodeDefaults.OnMachine(ctx.Stderr), [r.GetValue(config)]);
         });
         return cmd;
     }
@@ -84,7 +84,10 @@ public static class DataCommand
     /// <summary>Builds a code data directory (<see cref="DataStage"/>) and prints its splits and what reading the corpora found.</summary>
     public static int RunCode(CliContext ctx, string dir, CodeConfig c, CodeDefaults defaults, IEnumerable<string?>? inputs = null)
     {
-        var outcome = DataStage.Code(dir, c, defaults, inputs ?? [], ctx.Stdout.WriteLine);
+        // Resolved once: finding the default corpora may fetch the pinned packages, ask python3 and search the JDKs.
+        var corpora = defaults.Resolve(c);
+        foreach (var w in corpora.Warnings) ctx.Stderr.WriteLine($"warning: {w}");
+        var outcome = DataStage.Code(dir, corpora, inputs ?? [], ctx.Stdout.WriteLine);
         DataTables.Code(ctx, CodeData.ReadManifest(dir), outcome.Reused ? null : outcome.Took);
         return 0;
     }

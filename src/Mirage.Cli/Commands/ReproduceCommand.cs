@@ -61,8 +61,8 @@ public static class ReproduceCommand
         reproduce.Subcommands.Add(dyck);
 
         var c = new Shared("study-code", 1, "quick (smoke test on a small corpus), default (the README's code study on 2 cores)");
-        var corpus = new Option<string[]>("--corpus") { Description = "Source directory or .zip (repeat for several; default: this machine's Python standard library)", AllowMultipleArgumentsPerToken = false };
-        var ood = new Option<string[]>("--ood-corpus") { Description = "Directory or .zip for the java split (default: the JDK's src.zip)", AllowMultipleArgumentsPerToken = false };
+        var corpus = new Option<string[]>("--corpus") { Description = "Source directory or .zip (repeat for several; default: Debian 12's Python 3.11 stdlib packages, pinned)", AllowMultipleArgumentsPerToken = false };
+        var ood = new Option<string[]>("--ood-corpus") { Description = "Directory or .zip for the java split (default: Debian 12's openjdk-17-source, pinned)", AllowMultipleArgumentsPerToken = false };
         var code = new Command("code", "Reproduce the code-completion study: character-level Python, OOD splits deep_nesting and java.") { corpus, ood };
         c.AddTo(code);
         code.SetAction(r =>
@@ -83,7 +83,7 @@ public static class ReproduceCommand
         bool quiet = r.GetValue(o.Quiet);
         var stop = ctx.StopOnSignal();
         var display = new StudyDisplay(ctx, quiet, study.Training with { Threads = threads });
-        var runner = new StudyRunner(study, dir, seeds, threads, r.GetValue(o.Reference)) { Observer = display, Cancel = stop };
+        var runner = new StudyRunner(study, dir, seeds, threads, r.GetValue(o.Reference), CodeDefaults.OnMachine(ctx.Stderr)) { Observer = display, Cancel = stop };
         var plan = r.GetValue(o.Plan);
         string? taskName = r.GetValue(o.Task);
         if (plan is not null && plan != "slurm") throw new UserError($"--plan {plan}: expected slurm");

@@ -21,6 +21,7 @@ public sealed class StudyDisplay(CliContext ctx, bool quiet, TrainConfig trainin
         ctx.Stdout.WriteLine($"[{index}/{count}] {task.Name} — {description}{(alreadyDone ? " — already done with these settings, skipped" : "")}  ({_clock.Elapsed:mm\\:ss})");
 
     public void Note(string line) { if (!quiet) ctx.Stdout.WriteLine(line); }
+    public void Warning(string line) => ctx.Stderr.WriteLine(line);
 
     public void DataReady(DataOutcome outcome)
     {

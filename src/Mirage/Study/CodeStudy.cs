@@ -8,7 +8,7 @@ namespace Mirage.Study;
 /// <summary>
 /// The settings of each stage of <c>mirage reproduce code</c>. <c>quick</c> is a smoke test on whatever corpus is
 /// given (CI uses a tiny one made in the test); <c>default</c> is the code model of docs/method.md §2 (2 layers, 4 heads, d_model 256,
-/// context 256) on the Python standard library with Java as the language shift, sized to finish in 30 minutes on
+/// context 256) on the pinned Python 3.11 standard library with the pinned JDK 17 sources as the language shift, sized to finish in 30 minutes on
 /// 2 cores — which bounds training to a few thousand steps, far from convergence, and the sweeps to four points.
 /// </summary>
 public sealed record CodeStudy(string Scale, CodeConfig Data, ModelConfig Model, TrainConfig Training, SimplifyConfig Simplify) : IStudy
@@ -19,8 +19,21 @@ public sealed record CodeStudy(string Scale, CodeConfig Data, ModelConfig Model,
     object IStudy.DataConfig => Data;
     public string DataSummary =>
         $"code windows of {Data.Window} characters, {Data.Train:N0} train, {Data.PerSplit:N0} per split, train depth <= {Data.MaxTrainDepth}"
-        + (Data.Corpus.Count > 0 ? $", corpus {string.Join(", ", Data.Corpus)}" : ", Python standard library")
-        + (Data.OodCorpus.Count > 0 ? $", OOD {string.Join(", ", Data.OodCorpus)}" : ", JDK sources");
+        + (Data.Corpus.Count > 0 ? $", corpus {string.Join(", ", Data.Corpus)}" : $", {PinnedCorpus.Python.Label} (pinned)")
+        + (Data.OodCorpus.Count > 0 ? $", OOD {string.Join(", ", Data.OodCorpus)}" : $", {PinnedCorpus.Java.Label} (pinned)");
+
+    /// <summary>
+    /// What the data stage's hash adds to the settings: each resolved corpus's identity (origin, pinned packages, and
+    /// the fingerprint of the files a build reads, so the files are read once for it). The settings alone name a corpus
+    /// only by path or leave it to the defaults; a new pin, an installed corpus read instead, or edited files at the
+    /// same path must build the data again rather than reuse data of other files. The note (why a corpus is not the
+    /// pinned one) is left out: its wording, such as apt's error, can change while the files do not.
+    /// </summary>
+    public static object DataKey(CodeCorpora corpora)
+    {
+        var (corpus, ood) = CodeSplits.Identify(corpora);
+        return new { corpus = corpus.Key(), ood_corpus = ood?.Key() };
+    }
 
     public static CodeStudy For(string scale, IReadOnlyList<string> corpus, IReadOnlyList<string> oodCorpus) => scale switch
     {

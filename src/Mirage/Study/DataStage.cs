@@ -30,20 +30,35 @@ public static class DataStage
         return new(dir, false, clock.Elapsed);
     }
 
-    /// <summary>Builds a code data directory; <paramref name="defaults"/> finds the corpora the config leaves empty.</summary>
-    public static DataOutcome Code(string dir, CodeConfig c, CodeDefaults defaults, IEnumerable<string?> inputs, Action<string>? note = null)
+    /// <summary>Builds a code data directory from resolved corpora (<see cref="CodeDefaults.Resolve"/>).</summary>
+    public static DataOutcome Code(string dir, CodeCorpora corpora, IEnumerable<string?> inputs, Action<string>? note = null)
     {
         var clock = Stopwatch.StartNew();
-        // Resolved once: finding the default corpora asks python3 and searches the JDKs.
-        var resolved = defaults.Resolve(c, out var skipped);
+        var resolved = corpora.Config;
         var output = OutputDirectory.Check(dir, "--out", TaskDataLoader.Kind, inputs.Concat(resolved.Corpus).Concat(resolved.OodCorpus));
         foreach (var root in resolved.Corpus) CodeCorpus.CheckRoot(root, "corpus");
         foreach (var root in resolved.OodCorpus) CodeCorpus.CheckRoot(root, "ood_corpus");
-        if (HoldsSameDataset(output, () => CodeData.ReadManifest(dir).Config, resolved, CodeData.Verify, note)) return new(dir, true, TimeSpan.Zero);
+        bool Same() => HoldsSameDataset(output, () => CodeData.ReadManifest(dir).Config, resolved, CodeData.Verify, note, d => SameCorpora(d, corpora));
+        if (Same()) return new(dir, true, TimeSpan.Zero);
         using var held = output.Claim();
-        if (HoldsSameDataset(output, () => CodeData.ReadManifest(dir).Config, resolved, CodeData.Verify, note)) return new(dir, true, TimeSpan.Zero);
-        CodeData.Write(dir, CodeSplits.Build(resolved, skipped));
+        if (Same()) return new(dir, true, TimeSpan.Zero);
+        CodeData.Write(dir, CodeSplits.Build(corpora));
         return new(dir, false, clock.Elapsed);
+    }
+
+    /// <summary>
+    /// The same paths can hold other files than when the data was built (an upgraded python3, an edited --corpus): the
+    /// corpora are read again and their identities compared. Manifests from before identities were recorded have
+    /// nothing to compare and pass, as they did.
+    /// </summary>
+    static void SameCorpora(string dir, CodeCorpora corpora)
+    {
+        var m = CodeData.ReadManifest(dir);
+        if (m.CorpusIdentity is null) return;
+        var (corpus, ood) = CodeSplits.Identify(corpora);
+        foreach (var (what, had, now) in new[] { ("corpus", m.CorpusIdentity, (CorpusIdentity?)corpus), ("ood_corpus", m.OodCorpusIdentity, ood) })
+            if (had is not null && !had.SameCorpus(now))
+                throw new UserError($"{dir}: already holds a dataset built from another {what} (it was {had.Describe()}; now {now?.Describe() ?? "none"}); choose another --out or delete it");
     }
 
     /// <summary>
@@ -51,13 +66,15 @@ public static class DataStage
     /// different dataset is refused, and so is a damaged one (delete it to rebuild it). False when the directory is
     /// absent or empty. Anything that is not a data directory was refused by <see cref="OutputDirectory.Check"/> already.
     /// </summary>
-    static bool HoldsSameDataset<T>(OutputDirectory output, Func<T> existingConfig, T want, Action<string> verify, Action<string>? note)
+    /// <param name="sameSource">Throws when the settings are the same but what they were read from is not (code corpora).</param>
+    static bool HoldsSameDataset<T>(OutputDirectory output, Func<T> existingConfig, T want, Action<string> verify, Action<string>? note, Action<string>? sameSource = null)
     {
         if (!output.HasContent) return false;
         var dir = output.Path;
         var diff = ConfigDiff.Fields(existingConfig(), want, "config").FirstOrDefault();
         if (diff.Field is not null)
             throw new UserError($"{dir}: already holds a different dataset ({diff.Field} is {diff.Had}, asked for {diff.Want}); choose another --out or delete it");
+        sameSource?.Invoke(dir);
         try { verify(dir); }
         catch (UserError e) { throw new UserError($"{e.Message}; {dir} holds this dataset's manifest but not its data: delete {dir} and rerun to rebuild it"); }
         note?.Invoke($"{dir}: already holds this dataset (same config and seed, every file matches its sha256); nothing to do");

@@ -15,6 +15,9 @@ public interface IStudyObserver
     /// <summary>A line worth showing (e.g. that the data were already there).</summary>
     void Note(string line) { }
 
+    /// <summary>Something the user should know even in a quiet run (e.g. a code corpus that is not the pinned one).</summary>
+    void Warning(string line) { }
+
     /// <summary>The data step built or reused the data directory.</summary>
     void DataReady(DataOutcome outcome) { }
 

@@ -63,7 +63,9 @@ public static class SlurmPlan
         foreach (var (stage, _) in Stages(runner))
         {
             var args = new List<string> { "--parsable" };
-            if (previous is not null) args.Add($"--dependency={(stage == StudyTask.Proxies ? "aftercorr" : "afterok")}:{previous}");
+            // A failed task cancels the tasks that need it (instead of leaving them pending forever on clusters that do
+            // not set kill_invalid_depend): resubmitting the study then reruns only what did not finish.
+            if (previous is not null) args.AddRange([$"--dependency={(stage == StudyTask.Proxies ? "aftercorr" : "afterok")}:{previous}", "--kill-on-invalid-dep=yes"]);
             args.Add(Path.Combine(dir, stage + ".sbatch"));
             var r = ChildProcess.Run("sbatch", args, timeout: TimeSpan.FromMinutes(2));
             if (!r.Ok) throw new UserError($"sbatch {Path.Combine(dir, stage + ".sbatch")} failed: {(r.Error + r.Output).Trim().Split('\n')[^1]}");

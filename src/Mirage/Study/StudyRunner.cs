@@ -21,7 +21,10 @@ public sealed class StudyRunner
     readonly TrainConfig _training;
     readonly SimplifyConfig _simplify;
     readonly StageLedger _ledger;
-    readonly CodeDefaults _codeDefaults;
+    // The code task's corpora, resolved (the pinned packages fetched when not cached) and fingerprinted once, on first
+    // use: their identity joins the data task's hash, and the same resolution builds the data.
+    readonly Lazy<CodeCorpora?> _corpora;
+    readonly Lazy<object?> _corporaKey;
 
     public StudyLayout Layout { get; }
     public int Seeds { get; }
@@ -45,10 +48,20 @@ public sealed class StudyRunner
         _training = study.Training with { Threads = threads };
         _simplify = study.Simplify with { Threads = threads };
         _ledger = new StageLedger(dir);
-        _codeDefaults = codeDefaults ?? CodeDefaults.Machine;
+        _corpora = new(() => ResolveCorpora(codeDefaults ?? CodeDefaults.Machine));
+        _corporaKey = new(() => _corpora.Value is { } c ? CodeStudy.DataKey(c) : null);
     }
 
     sealed class SilentObserver : IStudyObserver;
+
+    CodeCorpora? ResolveCorpora(CodeDefaults defaults)
+    {
+        if (_study.DataConfig is not CodeConfig cc) return null;
+        var corpora = defaults.Resolve(cc);
+        // Warned where the corpora are first resolved: the data task itself may be skipped as done.
+        foreach (var w in corpora.Warnings) Observer.Warning($"warning: {w}");
+        return corpora;
+    }
 
     /// <summary>Every task, in an order that respects their dependencies.</summary>
     public IReadOnlyList<StudyTask> Tasks =>
@@ -95,7 +108,10 @@ public sealed class StudyRunner
     /// <summary>The hash of everything a task is computed from; null while an input it needs is missing.</summary>
     string? Hash(StudyTask t)
     {
-        if (t.Stage == StudyTask.Data) return StageLedger.Hash("data", _study.Task, _study.DataConfig);
+        if (t.Stage == StudyTask.Data)
+            // Without corpora (Dyck) the inputs are those of before corpus keys existed, so finished studies stay done.
+            return _corporaKey.Value is { } key ? StageLedger.Hash("data", _study.Task, _study.DataConfig, key)
+                                                : StageLedger.Hash("data", _study.Task, _study.DataConfig);
         var manifest = Path.Combine(Layout.Data, OutputManifest.File);
         if (!File.Exists(manifest)) return null;
         var dataSha = Sha256.OfFile(manifest);
@@ -175,7 +191,7 @@ public sealed class StudyRunner
         var outcome = _study.DataConfig switch
         {
             DyckConfig dc => DataStage.Dyck(data, dc, [], Observer.Note),
-            CodeConfig cc => DataStage.Code(data, cc, _codeDefaults, [], Observer.Note),
+            CodeConfig => DataStage.Code(data, _corpora.Value!, [], Observer.Note),
             var other => throw new InvalidOperationException($"no data step for {other.GetType().Name}"),
         };
         Observer.DataReady(outcome);

@@ -1,5 +1,7 @@
 using System.IO.Compression;
+using System.Security.Cryptography;
 using System.Text;
+using Mirage.IO;
 using Mirage.Native;
 
 namespace Mirage.Tasks.Code;
@@ -42,7 +44,8 @@ public static class CodeCorpus
     /// <paramref name="maxFiles"/> (0 = no limit) match, a subset chosen by a stable hash of (seed, path) is read, so
     /// a big archive costs only what the splits need. <paramref name="what"/> names the setting in errors.
     /// </summary>
-    public static (List<SourceFile> Files, CorpusCounts Counts) Read(IReadOnlyList<string> roots, IReadOnlyList<string> extensions,
+    /// <returns>The files, what reading found, and the <see cref="Fingerprint"/> of the files read.</returns>
+    public static (List<SourceFile> Files, CorpusCounts Counts, string FilesSha256) Read(IReadOnlyList<string> roots, IReadOnlyList<string> extensions,
         int maxFiles, int seed, string what)
     {
         var archives = new List<ZipArchive>();
@@ -74,6 +77,7 @@ public static class CodeCorpus
                     .Take(maxFiles).OrderBy(e => e.Path, StringComparer.Ordinal).ToList();
 
             var files = new List<SourceFile>(entries.Count);
+            var hashes = new List<(string Path, string Sha256)>(entries.Count);
             int binary = 0, nonUtf8 = 0, unreadable = 0, notRegular = 0;
             foreach (var (path, bytes) in entries)
             {
@@ -86,13 +90,28 @@ public static class CodeCorpus
                 try { text = StrictUtf8.GetString(b); }
                 catch (DecoderFallbackException) { nonUtf8++; continue; }
                 files.Add(new SourceFile(path, Normalise(text)));
+                hashes.Add((path, Convert.ToHexStringLower(SHA256.HashData(b))));
             }
             if (files.Count == 0)
                 throw new UserError($"{string.Join(", ", roots)}: {what} has {found} {string.Join("/", extensions)} files but none is readable UTF-8 text " +
                                     $"({binary} binary, {nonUtf8} not UTF-8, {unreadable} unreadable, {notRegular} not a regular file)");
-            return (files, new CorpusCounts { FilesFound = found, FilesRead = files.Count, SkippedBinary = binary, SkippedNonUtf8 = nonUtf8, SkippedUnreadable = unreadable, SkippedNotRegular = notRegular });
+            return (files, new CorpusCounts { FilesFound = found, FilesRead = files.Count, SkippedBinary = binary, SkippedNonUtf8 = nonUtf8, SkippedUnreadable = unreadable, SkippedNotRegular = notRegular },
+                Fingerprint(hashes));
         }
         finally { foreach (var z in archives) z.Dispose(); }
+    }
+
+    /// <summary>
+    /// The identity of a set of files that two machines can compare: the sha256 of the UTF-8 lines
+    /// <c>"&lt;sha256 of the file's bytes&gt;  &lt;relative path&gt;\n"</c> (the format of sha256sum) in ordinal order of path.
+    /// The bytes are the file's own, before <see cref="Normalise"/>; the paths are relative to the corpus root (zip
+    /// entry names in an archive), so the same files give the same fingerprint wherever they are unpacked.
+    /// </summary>
+    public static string Fingerprint(IEnumerable<(string Path, string Sha256)> files)
+    {
+        var sb = new StringBuilder();
+        foreach (var (path, sha) in files.OrderBy(f => f.Path, StringComparer.Ordinal)) sb.Append(sha).Append("  ").Append(path).Append('\n');
+        return Sha256.OfText(sb.ToString());
     }
 
     /// <summary>

@@ -55,6 +55,7 @@ public static class CodeData
         var manifest = new CodeManifest
         {
             Config = data.Config, Seed = data.Config.Seed, Corpus = data.Corpus, OodCorpus = data.OodCorpus,
+            CorpusIdentity = data.CorpusIdentity, OodCorpusIdentity = data.OodCorpusIdentity,
             TrainFiles = data.TrainFiles, HeldOutFiles = data.HeldOutFiles, Splits = infos, SkippedSplits = data.Skipped,
             Vocabulary = data.Vocabulary.Tokens,
         };

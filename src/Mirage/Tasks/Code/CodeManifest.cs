@@ -12,11 +12,20 @@ public sealed record CodeManifest
 {
     public string Task { get; init; } = "code";
     public int FormatVersion { get; init; } = 1;
-    /// <summary>The config with the corpus paths resolved (the defaults found on the machine that built the data).</summary>
+    /// <summary>
+    /// The config with the corpus paths resolved (for the defaults: the pinned packages' place in this machine's cache,
+    /// or the installed corpus read instead). Paths differ between machines; <see cref="CorpusIdentity"/> does not.
+    /// </summary>
     public required CodeConfig Config { get; init; }
     public required int Seed { get; init; }
     public required CorpusCounts Corpus { get; init; }
     public CorpusCounts? OodCorpus { get; init; }
+    /// <summary>
+    /// Where each corpus came from (pinned packages with versions and archive sha256, installed, or given) and the
+    /// fingerprint of the files read. Null in manifests written before corpora were pinned; such data still loads.
+    /// </summary>
+    public CorpusIdentity? CorpusIdentity { get; init; }
+    public CorpusIdentity? OodCorpusIdentity { get; init; }
     /// <summary>Corpus files on each side of the hash split.</summary>
     public required int TrainFiles { get; init; }
     public required int HeldOutFiles { get; init; }

@@ -10,6 +10,9 @@ public sealed class CodeDataset
     public required IReadOnlyDictionary<string, List<CodeWindow>> Splits { get; init; }
     public required CorpusCounts Corpus { get; init; }
     public CorpusCounts? OodCorpus { get; init; }
+    /// <summary>Where each corpus came from, with the fingerprint of the files read.</summary>
+    public required CorpusIdentity CorpusIdentity { get; init; }
+    public CorpusIdentity? OodCorpusIdentity { get; init; }
     public required int TrainFiles { get; init; }
     public required int HeldOutFiles { get; init; }
     /// <summary>Windows of deep_nesting taken from train files because the held-out files had too few.</summary>
@@ -38,12 +41,15 @@ public static class CodeSplits
     public static readonly string[] Names = ["train", "iid", "deep_nesting", "java"];
     public const string Unk = "<unk>";
 
-    /// <summary><paramref name="c"/> must be resolved (<see cref="CodeDefaults.Resolve"/>); an empty ood_corpus skips java.</summary>
-    public static CodeDataset Build(CodeConfig c, string? oodSkipped = null)
+    /// <summary>Builds from corpora given as paths; an empty ood_corpus skips java.</summary>
+    public static CodeDataset Build(CodeConfig c, string? oodSkipped = null) => Build(CodeCorpora.Given(c, oodSkipped));
+
+    /// <summary>Builds from resolved corpora (<see cref="CodeDefaults.Resolve"/>); an empty ood_corpus skips java.</summary>
+    public static CodeDataset Build(CodeCorpora corpora)
     {
-        c.Validate();
+        var c = corpora.Config.Validate();
         if (c.Corpus.Count == 0) throw new ArgumentException("corpus must be resolved before building splits");
-        var (files, counts) = CodeCorpus.Read(c.Corpus, c.Extensions, c.MaxFiles, c.Seed, "corpus");
+        var (files, counts, filesSha) = CodeCorpus.Read(c.Corpus, c.Extensions, c.MaxFiles, c.Seed, "corpus");
         var train = files.Where(f => !IsHeldOut(f.Path, c.IidFraction)).ToList();
         var held = files.Where(f => IsHeldOut(f.Path, c.IidFraction)).ToList();
         if (train.Count == 0 || held.Count == 0)
@@ -71,14 +77,16 @@ public static class CodeSplits
 
         var skipped = new Dictionary<string, string>();
         CorpusCounts? oodCounts = null;
+        CorpusIdentity? oodId = null;
         if (c.OodCorpus.Count > 0)
         {
-            var (ood, oc) = CodeCorpus.Read(c.OodCorpus, c.OodExtensions, c.MaxOodFiles, c.Seed, "ood_corpus");
+            var (ood, oc, oodSha) = CodeCorpus.Read(c.OodCorpus, c.OodExtensions, c.MaxOodFiles, c.Seed, "ood_corpus");
             oodCounts = oc;
+            oodId = (corpora.OodCorpus ?? new CorpusIdentity { Origin = CorpusOrigin.Given }) with { FilesSha256 = oodSha };
             splits["java"] = Sample(c, "java", Cut(ood, c.Window).Where(w => w.Depth <= d).ToList(), c.PerSplit, ood,
                 $"windows of {c.Window} characters and depth <= {d} in {ood.Count} OOD files; lower --per-split, raise max_ood_files, or add files");
         }
-        else skipped["java"] = oodSkipped ?? "no ood_corpus";
+        else skipped["java"] = corpora.OodSkipped ?? "no ood_corpus";
 
         var seen = new bool[char.MaxValue + 1];
         foreach (var w in splits["train"]) foreach (var ch in w.Text) seen[ch] = true;
@@ -87,9 +95,25 @@ public static class CodeSplits
         return new CodeDataset
         {
             Config = c, SplitNames = Names.Where(splits.ContainsKey).ToList(), Splits = splits, Corpus = counts, OodCorpus = oodCounts,
+            CorpusIdentity = corpora.Corpus with { FilesSha256 = filesSha }, OodCorpusIdentity = oodId,
             TrainFiles = train.Count, HeldOutFiles = held.Count, DeepFromTrainFiles = fromTrain, Skipped = skipped,
             Vocabulary = new Vocabulary(tokens),
         };
+    }
+
+    /// <summary>
+    /// The identities of resolved corpora with the fingerprints of the files a build would read (the same selection:
+    /// extensions, max_files subset, skipped files), without building: what `reproduce code` hashes into its data
+    /// stage and the rerun check compares, so a changed corpus is never taken for the one the data was built from.
+    /// </summary>
+    public static (CorpusIdentity Corpus, CorpusIdentity? OodCorpus) Identify(CodeCorpora corpora)
+    {
+        var c = corpora.Config;
+        var corpus = corpora.Corpus with { FilesSha256 = CodeCorpus.Read(c.Corpus, c.Extensions, c.MaxFiles, c.Seed, "corpus").FilesSha256 };
+        var ood = c.OodCorpus.Count == 0 ? null
+            : (corpora.OodCorpus ?? new CorpusIdentity { Origin = CorpusOrigin.Given }) with
+            { FilesSha256 = CodeCorpus.Read(c.OodCorpus, c.OodExtensions, c.MaxOodFiles, c.Seed, "ood_corpus").FilesSha256 };
+        return (corpus, ood);
     }
 
     /// <summary>64-bit FNV-1a of the UTF-8 bytes: the same on every machine and run (unlike string.GetHashCode).</summary>

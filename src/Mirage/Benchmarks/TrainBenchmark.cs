@@ -86,7 +86,8 @@ public static class TrainBenchmark
             var h = blk.ln1.forward(x);
             var qkv = blk.attn.qkv.forward(h).view(b, t, 3, c.Heads, c.HeadDim);
             var q = qkv.select(2, 0).transpose(1, 2); var k = qkv.select(2, 1).permute(0, 2, 3, 1); var v = qkv.select(2, 2).transpose(1, 2);
-            var pattern = torch.matmul(q, k).mul_(1.0 / Math.Sqrt(c.HeadDim)).masked_fill_(mask, double.NegativeInfinity).softmax(-1);
+            using Scalar scale = (1.0 / Math.Sqrt(c.HeadDim)).ToScalar(), future = double.NegativeInfinity.ToScalar();   // explicit: ScalarLifetimeTests
+            var pattern = torch.matmul(q, k).mul_(scale).masked_fill_(mask, future).softmax(-1);
             var z = torch.matmul(pattern, v).transpose(1, 2).reshape(b, t, c.Heads * c.HeadDim);
             x = x + blk.attn.out_proj.forward(z);
             x = x + blk.mlp.fc_out.forward(torch.nn.functional.gelu(blk.mlp.fc_in.forward(blk.ln2.forward(x))));

@@ -11,8 +11,11 @@ public static class Divergences
     /// <summary>Jensen–Shannon divergence in bits (base 2, so in [0, 1]) between probability rows p and q.</summary>
     public static Tensor Jsd(Tensor p, Tensor q)
     {
-        var m = (p + q) * 0.5;
-        return (0.5 * (KlRows(p, m) + KlRows(q, m))) / Ln2;
+        // Explicit scalars, alive to the end of the call: TorchSharp's implicit ones are freed by the finalizer, which can
+        // run while libtorch still reads them (ScalarLifetimeTests).
+        using Scalar half = 0.5.ToScalar(), ln2 = Ln2.ToScalar();
+        var m = (p + q).mul(half);
+        return (KlRows(p, m) + KlRows(q, m)).mul(half).div(ln2);
     }
 
     /// <summary>KL(p ‖ q) in nats from log-probabilities (rows of log_softmax outputs).</summary>
@@ -21,7 +24,7 @@ public static class Divergences
     /// <summary>KL(p ‖ q) in nats for probability rows; terms with p = 0 count 0 (the 0·log 0 = 0 convention).</summary>
     static Tensor KlRows(Tensor p, Tensor q)
     {
-        var tiny = 1e-30;
+        using var tiny = 1e-30.ToScalar();
         return (p * (p.clamp_min(tiny).log() - q.clamp_min(tiny).log())).sum(-1);
     }
 }

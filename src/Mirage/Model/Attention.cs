@@ -43,8 +43,11 @@ public sealed class Attention : Module<Tensor, Tensor>
             k = h.At(HookSites.K(_layer), k, 2);
             v = h.At(HookSites.V(_layer), v, 2);
         }
-        var scores = torch.matmul(q.transpose(1, 2), k.permute(0, 2, 3, 1)).mul_(_scale);  // [b, head, q, k]
-        scores = scores.masked_fill_(_mask[..(int)t, ..(int)t], double.NegativeInfinity);
+        // Scalars made explicitly and kept alive to the end of the call (ScalarLifetimeTests says why).
+        using var scale = _scale.ToScalar();
+        using var future = double.NegativeInfinity.ToScalar();
+        var scores = torch.matmul(q.transpose(1, 2), k.permute(0, 2, 3, 1)).mul_(scale);  // [b, head, q, k]
+        scores = scores.masked_fill_(_mask[..(int)t, ..(int)t], future);
         if (h is not null) scores = h.At(HookSites.Scores(_layer), scores, 1);
         var pattern = scores.softmax(-1);
         if (h is not null) pattern = h.At(HookSites.Pattern(_layer), pattern, 1);

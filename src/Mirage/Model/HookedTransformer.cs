@@ -46,7 +46,7 @@ public sealed class HookedTransformer : Module<Tensor, Tensor>
         using var _ = torch.no_grad();
         foreach (var (name, p) in named_parameters())
         {
-            if (name.Contains("ln")) { if (name.EndsWith("weight")) p.fill_(1); else p.zero_(); }
+            if (name.Contains("ln")) { if (name.EndsWith("weight")) { using var one = 1.0.ToScalar(); p.fill_(one); } else p.zero_(); }
             else if (name.EndsWith("bias")) p.zero_();
             // Tensor.normal_, not init.normal_: TorchSharp's init.normal_ ignores its generator argument.
             else p.normal_(0, 0.02, generator);

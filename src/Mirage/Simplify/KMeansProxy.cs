@@ -62,10 +62,12 @@ public static class KMeans
                 assign?.Dispose();
                 assign = next.MoveToOuterDisposeScope();
                 if (converged) break;
-                var sums = torch.zeros_like(centroids).index_add_(0, assign, x, 1);
+                // Explicit scalars, kept alive for the calls (ScalarLifetimeTests).
+                using Scalar one = 1.ToScalar(), zero = 0.ToScalar();
+                var sums = torch.zeros_like(centroids).index_add_(0, assign, x, one);
                 var counts = torch.bincount(assign, minlength: c).to_type(x.dtype).unsqueeze(1);
                 // An empty cluster keeps its centroid rather than becoming NaN.
-                var moved = torch.where(counts > 0, sums / counts.clamp_min(1), centroids).MoveToOuterDisposeScope();
+                var moved = torch.where(counts.gt(zero), sums / counts.clamp_min(one), centroids).MoveToOuterDisposeScope();
                 centroids.Dispose();
                 centroids = moved;
             }

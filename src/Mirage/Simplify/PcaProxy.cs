@@ -57,12 +57,14 @@ public sealed class PcaProxy(int rank) : Proxy
             var x64 = x.to_type(ScalarType.Float64);
             var mean = centred ? x64.mean([0]) : torch.zeros(x64.shape[1], ScalarType.Float64);
             var deviations = x64 - mean;
-            var cov = deviations.t().matmul(deviations) / Math.Max(1, x.shape[0] - 1);
+            using Scalar n1 = Math.Max(1, x.shape[0] - 1).ToScalar(), floor = 1e-30.ToScalar();   // explicit: ScalarLifetimeTests
+            var cov = deviations.t().matmul(deviations).div(n1);
             var (eval, evec) = torch.linalg.eigh(cov);               // ascending eigenvalues
             var order = eval.argsort(descending: true);
             var top = evec.index_select(1, order[..rank]);
-            var ev = eval.index_select(0, order).clamp_min(0);
-            var explained = (ev[..rank] / ev.sum().clamp_min(1e-30)).data<double>().ToArray();
+            using var zero = 0.ToScalar();
+            var ev = eval.index_select(0, order).clamp_min(zero);
+            var explained = (ev[..rank] / ev.sum().clamp_min(floor)).data<double>().ToArray();
             return new Projection(Keep(mean.to_type(x.dtype)), Keep(top.to_type(x.dtype)), explained);
         }
 

@@ -37,16 +37,21 @@ public sealed class AdamW : IDisposable
         StepCount++;
         double bc1 = 1 - Math.Pow(_c.Beta1, StepCount), bc2 = 1 - Math.Pow(_c.Beta2, StepCount);
         double stepSize = lr / bc1, bc2Sqrt = Math.Sqrt(bc2);
+        // Every scalar made once per step and disposed after it, never an implicit conversion: TorchSharp frees those
+        // only from the finalizer, which can run while libtorch still reads them (ScalarLifetimeTests).
+        using Scalar decay = (1 - lr * _c.WeightDecay).ToScalar(), beta1 = _c.Beta1.ToScalar(), oneMinusBeta1 = (1 - _c.Beta1).ToScalar(),
+            beta2 = _c.Beta2.ToScalar(), oneMinusBeta2 = (1 - _c.Beta2).ToScalar(), sqrtBc2 = bc2Sqrt.ToScalar(), eps = _c.Eps.ToScalar(),
+            minusStep = (-stepSize).ToScalar();
         foreach (var (name, p) in _params)
         {
             var g = p.grad;
             if (g is null) continue;
             var (m, v) = _state[name];
-            if (_c.WeightDecay > 0 && p.dim() >= 2) p.mul_(1 - lr * _c.WeightDecay);
-            m.mul_(_c.Beta1).add_(g, alpha: 1 - _c.Beta1);
-            v.mul_(_c.Beta2).addcmul_(g, g, value: 1 - _c.Beta2);
-            var denom = (v.sqrt() / bc2Sqrt).add_(_c.Eps);
-            p.addcdiv_(m, denom, value: -stepSize);
+            if (_c.WeightDecay > 0 && p.dim() >= 2) p.mul_(decay);
+            m.mul_(beta1).add_(g, alpha: oneMinusBeta1);
+            v.mul_(beta2).addcmul_(g, g, value: oneMinusBeta2);
+            var denom = v.sqrt().div_(sqrtBc2).add_(eps);
+            p.addcdiv_(m, denom, value: minusStep);
         }
     }
 

@@ -68,7 +68,7 @@ public static class ReproduceCommand
         code.SetAction(r =>
         {
             // Absolute: a task run in another process or on another node must see the same study settings (and hash).
-            string[] cs = (r.GetValue(corpus) ?? []).Select(Path.GetFullPath).ToArray(), os = (r.GetValue(ood) ?? []).Select(Path.GetFullPath).ToArray();
+            string[] cs = Absolute(r.GetValue(corpus), "--corpus"), os = Absolute(r.GetValue(ood), "--ood-corpus");
             var extra = cs.SelectMany(x => new[] { "--corpus", x }).Concat(os.SelectMany(x => new[] { "--ood-corpus", x }));
             return Run(ctx, r, c, CodeStudy.For(r.GetValue(c.Scale)!, cs, os), extra.ToList());
         });
@@ -76,9 +76,13 @@ public static class ReproduceCommand
         return reproduce;
     }
 
+    static string[] Absolute(string[]? paths, string flag) =>
+        (paths ?? []).Select(p => string.IsNullOrWhiteSpace(p) ? throw new UserError($"{flag}: empty path; expected a directory or .zip") : Path.GetFullPath(p)).ToArray();
+
     static int Run(CliContext ctx, ParseResult r, Shared o, IStudy study, IReadOnlyList<string> extraArgs)
     {
         string dir = r.GetValue(o.Output)!;
+        if (string.IsNullOrWhiteSpace(dir)) throw new UserError("--out: empty path; expected a study directory");
         int seeds = r.GetValue(o.Seeds), threads = r.GetValue(o.Threads), jobs = r.GetValue(o.Jobs);
         bool quiet = r.GetValue(o.Quiet);
         var stop = ctx.StopOnSignal();

@@ -5,10 +5,6 @@ namespace Mirage.Faithfulness;
 /// <summary>Writes a results directory (docs/results-format.md) all at once: staged, then renamed into place.</summary>
 public static class ResultsWriter
 {
-    /// <summary>A results directory: its manifest.json says "created_by": "mirage simplify".</summary>
-    public static readonly OutputKind Kind = new("mirage simplify", "a results directory", dir => OutputManifest.CreatedBy(dir) == "mirage simplify",
-        Owns: name => Files.Contains(name));
-
     public const string Manifest = "manifest.json", Faithfulness = "faithfulness.csv", Summary = "faithfulness_summary.csv", Breakdown = "breakdown.csv",
         ModelAccuracy = "model_accuracy.csv", Baseline = "baseline.csv", ByCategory = "faithfulness_by_category.csv", ByScoring = "faithfulness_by_scoring.csv",
         Oracle = "oracle.csv", Json_ = "faithfulness.json", Examples = "examples.json", PcaPoints = "pca_points.json";
@@ -16,6 +12,10 @@ public static class ResultsWriter
     /// <summary>Every file a results directory can hold: the only names a rerun may replace (the others are the user's).</summary>
     public static readonly HashSet<string> Files = [Manifest, Faithfulness, Summary, Breakdown, ModelAccuracy, Baseline, Statistics.OutcomesFile.FileName,
         ByCategory, ByScoring, Oracle, Json_, Examples, PcaPoints];
+
+    /// <summary>A results directory: its manifest.json says "created_by": "mirage simplify".</summary>
+    public static readonly OutputKind Kind = new("mirage simplify", "a results directory", dir => OutputManifest.CreatedBy(dir) == "mirage simplify",
+        Owns: name => Files.Contains(name));
 
     public static void Write(string dir, SimplifyResults r)
     {

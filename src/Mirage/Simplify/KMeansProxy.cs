@@ -6,10 +6,11 @@ namespace Mirage.Simplify;
 
 /// <summary>
 /// Clustered queries and keys: each vector is replaced by the nearest of c centroids (queries and keys clustered
-/// separately). k-means++ initialisation from a seeded RNG, Lloyd iterations on whole tensors, several restarts
-/// keeping the lowest inertia.
+/// separately). k-means++ initialisation from a seeded RNG, then Lloyd iterations on whole tensors, with
+/// scikit-learn's <c>KMeans</c> defaults: one k-means++ run (its <c>n_init="auto"</c>), at most 300 iterations, and
+/// convergence when the centroids move less than 1e-4 of the data's variance (docs/method.md says what this costs).
 /// </summary>
-public sealed class KMeansProxy(int clusters, int seed = 0, int restarts = 3, int maxIterations = 100) : Proxy
+public sealed class KMeansProxy(int clusters, int seed = 0, int restarts = KMeans.DefaultRestarts, int maxIterations = KMeans.DefaultMaxIterations) : Proxy
 {
     public static readonly ProxyDescriptor Definition = new("kmeans", "the nearest of c centroids (k-means++ seeded, restarts; queries and keys clustered separately)",
         ProxyParameter.Clusters, NeedsData: true, (c, seed) => new KMeansProxy(c!.Value, seed));
@@ -21,7 +22,7 @@ public sealed class KMeansProxy(int clusters, int seed = 0, int restarts = 3, in
 
     protected override void FitCore(HeadActivations? data, HeadWeights weights)
     {
-        data = data!;
+        if (data is null) throw new InvalidOperationException("kmeans is fitted on activations");
         if (clusters > data.Count) throw new UserError($"kmeans: {clusters} clusters but the fit set has only {data.Count} points; use fewer clusters or a larger --fit-n");
         _cq?.Dispose(); _ck?.Dispose();
         _cq = KMeans.Fit(data.Queries, clusters, seed, restarts, maxIterations);
@@ -42,11 +43,17 @@ public sealed class KMeansProxy(int clusters, int seed = 0, int restarts = 3, in
 /// <summary>k-means on the rows of a tensor.</summary>
 public static class KMeans
 {
+    public const int DefaultRestarts = 1, DefaultMaxIterations = 300;
+    /// <summary>scikit-learn's <c>tol</c>: the iterations stop once the centroids' summed squared shift is at most this
+    /// fraction of the data's mean per-dimension variance (or no assignment changes).</summary>
+    public const double Tolerance = 1e-4;
+
     /// <summary>Returns the [c, d] centroids with the lowest inertia over <paramref name="restarts"/> runs.</summary>
-    public static Tensor Fit(Tensor x, int c, int seed, int restarts, int maxIterations)
+    public static Tensor Fit(Tensor x, int c, int seed, int restarts = DefaultRestarts, int maxIterations = DefaultMaxIterations)
     {
         using var scope = torch.NewDisposeScope();
         var rng = new Random(seed);
+        double tolerance = Tolerance * x.var(0).mean().item<float>();
         Tensor? best = null; double bestInertia = double.PositiveInfinity;
         for (int r = 0; r < restarts; r++)
         {
@@ -68,10 +75,13 @@ public static class KMeans
                 var counts = torch.bincount(assign, minlength: c).to_type(x.dtype).unsqueeze(1);
                 // An empty cluster keeps its centroid rather than becoming NaN.
                 var moved = torch.where(counts.gt(zero), sums / counts.clamp_min(one), centroids).MoveToOuterDisposeScope();
+                double shift = (moved - centroids).square().sum().item<float>();
                 centroids.Dispose();
                 centroids = moved;
+                if (shift <= tolerance) break;
             }
             assign?.Dispose();
+            if (restarts == 1) return centroids.detach().clone().DetachFromDisposeScope();
             double inertia;
             using (torch.NewDisposeScope()) inertia = torch.cdist(x, centroids).min(1).values.square().sum().item<float>();
             if (inertia < bestInertia) { best?.Dispose(); bestInertia = inertia; best = centroids; }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Mirage.Benchmarks;
@@ -19,7 +18,7 @@ public static class BenchCommand
 {
     public static Command Create(CliContext ctx)
     {
-        var bench = new Command("bench", "Measure speed and memory (training vs PyTorch, hook-site overhead, the MKL shim; proxy fitting).");
+        var bench = new Command("bench", "Measure speed and memory against this machine's matrix-product peak (training, inference, hook sites, PyTorch, the MKL shim, contention; proxy fitting and evaluation).");
         bench.Subcommands.Add(Train(ctx));
         bench.Subcommands.Add(Simplify(ctx));
         return bench;
@@ -51,9 +50,7 @@ public static class BenchCommand
             var headCounts = Ints(r.GetValue(heads)!, "--heads", 1, 1024);
             var sizes = Ints(r.GetValue(peakSizes)!, "--peak-sizes", 16, 16384);
             var configs = headCounts.Select(h => new TrainBenchConfig(Heads: h, Steps: r.GetValue(steps))).ToList();
-            foreach (var c in configs)
-                new Model.ModelConfig { Layers = c.Layers, Heads = c.Heads, DModel = c.DModel, DMlp = c.DMlp, VocabSize = c.Vocab, ContextLength = c.SeqLen }
-                    .Validate($"--heads {c.Heads}");
+            foreach (var c in configs) ModelOf(c).Validate($"--heads {c.Heads}");
             if (r.GetValue(data) is not null && r.GetValue(noReal)) throw new UserError("--data and --no-real-batches contradict each other; pass one");
             var options = new TrainBenchOptions(r.GetValue(reps), r.GetValue(threads), r.GetValue(contention));
             var real = r.GetValue(data) is string dir ? RealBatches.From(TaskDataLoader.Load(dir)) : r.GetValue(noReal) ? null : RealBatches.InMemoryDyck();
@@ -93,7 +90,7 @@ public static class BenchCommand
     static void WritePeak(CliContext ctx, MatmulPeakResult peak)
     {
         var dtypes = peak.Timings.Select(t => t.DType).Distinct().ToList();
-        var t = BenchFormat.Table($"Matrix-product peak, GFLOP/s ({peak.Threads} threads)", ["n×n by n×n", .. dtypes]);
+        var t = BenchFormat.Table("Matrix-product peak, GFLOP/s", ["n×n by n×n", .. dtypes]);
         foreach (var n in peak.Timings.Select(x => x.Size).Distinct())
             t.AddRow([n.ToString(CultureInfo.InvariantCulture), .. dtypes.Select(d => BenchFormat.Gflops(peak.Timings.First(x => x.Size == n && x.DType == d).Gflops))]);
         ctx.Console.Write(t);
@@ -145,11 +142,11 @@ public static class BenchCommand
 
         if (rs[0].Contended is not null)
         {
-            var cont = BenchFormat.Table("Training beside one busy process (fixed batches)", "heads", "alone", "beside it", "ratio", "its cores");
+            var cont = BenchFormat.Table("Training beside one busy process (fixed batches)", "heads", "alone", "beside it", "ratio", "cores");
             foreach (var x in rs)
                 cont.AddRow(x.Config.Heads.ToString(), BenchFormat.K(x.Train), BenchFormat.K(x.Contended!), BenchFormat.Ratio(x.ContentionRatio!), $"{x.CompetitorCores:F2}");
             ctx.Console.Write(cont);
-            Text(ctx, "alone: the uncontended figure of the same repetitions; ratio: beside ÷ alone, paired; its cores: the CPU the busy process got meanwhile.");
+            Text(ctx, "alone: the uncontended figure of the same repetitions; ratio: beside ÷ alone, paired; cores: the CPU the busy process got meanwhile (below 1 when the machine is busy with other work too).");
         }
         Text(ctx, $"CPU share of this process while the uncontended blocks ran (CPU time ÷ wall time × {run.Threads} threads; " +
                   $"well below 100% means other work took the cores): {BenchFormat.Pct(run.CpuShare)}.");
@@ -208,7 +205,7 @@ public static class BenchCommand
             t.AddRow(m.Config.Heads.ToString(), BenchFormat.K(tr), $"x{m.Train.Median / tr.Median:F2}", BenchFormat.K(inf), $"x{m.Infer.Median / inf.Median:F2}");
         ctx.Console.Write(t);
         Text(ctx, "Same model, batch and training step, fixed batches; ratios of medians measured one process after the other. " +
-                  $"PyTorch ran with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (its best here); its peak RSS: {string.Join(", ", rows.Select(x => $"{x.PeakMb:F0} MB ({x.M.Config.Heads} h)"))}.");
+                  $"PyTorch ran with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (its best here); its peak RSS: {string.Join(", ", rows.Select(x => $"{x.PeakMb:F0} MB with {x.M.Config.Heads} head{(x.M.Config.Heads == 1 ? "" : "s")}"))}.");
     }
 
     /// <summary>
@@ -311,7 +308,8 @@ public static class BenchCommand
             Text(ctx, "fit: the point's proxies fitted at every head (FitSpliceMeasure.Fit); evaluate: measured on every split (FitSpliceMeasure.Measure), " +
                       "the model's own pass included, which a sweep shares among its points as the stage does. " +
                       $"Not included: the model's accuracy, the bootstrap and the report material{(res.StageSeconds is null ? " (--stage times them)" : "")}. " +
-                      $"CPU share of this process (CPU time ÷ wall time × {res.Threads} threads): {BenchFormat.Pct(res.CpuShare)}. At the end: {BenchFormat.Load()}.");
+                      $"CPU this process used, in cores (CPU time ÷ wall time; its scoring is single-threaded C#, so about 1 of {res.Threads} need not mean " +
+                      $"contention): {res.CpuShare.Times(res.Threads).Median:F2} ({res.CpuShare.Times(res.Threads).Min:F2}–{res.CpuShare.Times(res.Threads).Max:F2}). At the end: {BenchFormat.Load()}.");
             return 0;
         });
         return cmd;

@@ -6,7 +6,8 @@ namespace Mirage.Benchmarks;
 /// How much of the CPU this process was given while it was being timed: its CPU time (every thread, user and
 /// system) ÷ (wall time × the threads it computes on). Near 1: the figures are what the machine can do at that thread
 /// count; well below 1: other work took the cores and the figures measure the sharing. It counts time libtorch's
-/// threads spend spinning at a barrier as given, so it shows starvation, not efficiency.
+/// threads spend spinning at a barrier as given, so it shows starvation, not efficiency; and with
+/// OMP_WAIT_POLICY=PASSIVE, whose waiting threads sleep instead, it is below 1 on an idle machine too.
 /// </summary>
 public sealed class CpuShare
 {

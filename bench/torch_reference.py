@@ -11,16 +11,22 @@ embedding, zero biases, unit LayerNorm gains. The optimiser is AdamW with
 weight decay on matrices only, as in src/Mirage/Training/AdamW.cs.
 
 Timing follows src/Mirage/Benchmarks/TrainBenchmark.cs: warm-up steps, then
-timed steps, once for training (forward pass, cross-entropy on the next
-token, backward pass, AdamW step) and once for inference (a forward pass
-without gradients). A training step predicts seq_len - 1 tokens of each
-sequence; an inference step reads all seq_len tokens.
+--reps timed repetitions of --steps steps, for training (as Mirage's
+GradientStep and trainer do it: cross-entropy on the next token with PAD (id
+0) targets ignored, backward pass, gradients clipped to norm 1, the loss read
+back, AdamW step) and for inference (a forward pass without gradients). The
+random tokens avoid id 0, so every target counts. A training step predicts
+seq_len - 1 tokens of each sequence; an inference step reads all seq_len
+tokens. Each throughput is the median over the repetitions; the per-repetition
+figures are reported beside it.
 
 Contract with `mirage bench train` (src/Mirage.Cli/Commands/BenchCommand.cs):
 it passes --layers, --heads, --d-model, --d-mlp, --vocab, --seq-len, --batch,
---steps and --threads, and reads the last line of standard output that starts
-with "{" as one JSON object holding at least "torch" (the PyTorch version),
-"train_tokens_per_s" and "infer_tokens_per_s". Peak memory is sampled by the
+--steps, --reps and --threads, and reads the last line of standard output that
+starts with "{" as one JSON object holding at least "torch" (the PyTorch
+version), "train_tokens_per_s" and "infer_tokens_per_s" (medians) and
+"train_tokens_per_s_reps" and "infer_tokens_per_s_reps" (one figure per
+repetition). Peak memory is sampled by the
 caller from outside this process, so it is not reported here. The caller also
 unsets OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for this process so that
 PyTorch's OpenBLAS runs at its best.
@@ -28,13 +34,14 @@ PyTorch's OpenBLAS runs at its best.
 Needs only PyTorch and the standard library (Debian: python3-torch). Example:
 
     python3 bench/torch_reference.py --layers 2 --heads 4 --d-model 128 \\
-        --d-mlp 512 --vocab 43 --seq-len 64 --batch 128 --steps 50 \\
-        --threads 2
+        --d-mlp 512 --vocab 43 --seq-len 64 --batch 128 --steps 20 \\
+        --reps 5 --threads 2
 """
 
 import argparse
 import json
 import math
+import statistics
 import time
 
 import torch
@@ -152,14 +159,18 @@ def make_optimizer(model, lr=1e-3, weight_decay=0.01):
     return torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.999), eps=1e-8)
 
 
-def timed(step, warmup, steps):
-    """Calls `step` `warmup` times, then returns the seconds of `steps`."""
+def timed(step, warmup, steps, reps):
+    """Calls `step` `warmup` times, then returns the seconds of each of
+    `reps` repetitions of `steps` calls."""
     for _ in range(warmup):
         step()
-    start = time.perf_counter()
-    for _ in range(steps):
-        step()
-    return time.perf_counter() - start
+    seconds = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        for _ in range(steps):
+            step()
+        seconds.append(time.perf_counter() - start)
+    return seconds
 
 
 def parse_args():
@@ -174,8 +185,10 @@ def parse_args():
     parser.add_argument("--vocab", type=int, default=43)
     parser.add_argument("--seq-len", type=int, default=64)
     parser.add_argument("--batch", type=int, default=128)
-    parser.add_argument("--steps", type=int, default=50,
-                        help="timed steps per measurement")
+    parser.add_argument("--steps", type=int, default=20,
+                        help="timed steps per repetition")
+    parser.add_argument("--reps", type=int, default=1,
+                        help="timed repetitions of --steps steps")
     parser.add_argument("--warmup", type=int, default=5,
                         help="untimed steps before each measurement")
     parser.add_argument("--seed", type=int, default=0)
@@ -183,7 +196,7 @@ def parse_args():
                         help="intra-op threads (default: PyTorch's choice)")
     args = parser.parse_args()
     for name in ("layers", "heads", "d_model", "d_mlp", "vocab", "batch",
-                 "steps"):
+                 "steps", "reps"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1")
     if args.seq_len < 2:
@@ -206,29 +219,34 @@ def main():
     model = Transformer(args.vocab, args.seq_len, args.layers, args.heads,
                         args.d_model, args.d_mlp)
     optimizer = make_optimizer(model)
-    tokens = torch.randint(0, args.vocab, (args.batch, args.seq_len))
+    # From 1: id 0 is PAD, an ignored target, and every target should count.
+    tokens = torch.randint(1, args.vocab, (args.batch, args.seq_len))
     inputs = tokens[:, :-1].contiguous()
     targets = tokens[:, 1:].contiguous()
 
     def train_step():
         logits = model(inputs)
         loss = F.cross_entropy(logits.reshape(-1, args.vocab),
-                               targets.reshape(-1))
+                               targets.reshape(-1), ignore_index=0)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        loss.item()
         optimizer.step()
 
     def infer_step():
         model(tokens)
 
     model.train()
-    train_seconds = timed(train_step, args.warmup, args.steps)
+    train_seconds = timed(train_step, args.warmup, args.steps, args.reps)
     model.eval()
     with torch.no_grad():
-        infer_seconds = timed(infer_step, args.warmup, args.steps)
+        infer_seconds = timed(infer_step, args.warmup, args.steps, args.reps)
 
     train_tokens = args.batch * (args.seq_len - 1) * args.steps
     infer_tokens = args.batch * args.seq_len * args.steps
+    train_rates = [train_tokens / s for s in train_seconds]
+    infer_rates = [infer_tokens / s for s in infer_seconds]
     result = {
         "impl": "pytorch",
         "torch": torch.__version__,
@@ -236,8 +254,10 @@ def main():
         "config": vars(args),
         "train_seconds": train_seconds,
         "infer_seconds": infer_seconds,
-        "train_tokens_per_s": train_tokens / train_seconds,
-        "infer_tokens_per_s": infer_tokens / infer_seconds,
+        "train_tokens_per_s": statistics.median(train_rates),
+        "infer_tokens_per_s": statistics.median(infer_rates),
+        "train_tokens_per_s_reps": train_rates,
+        "infer_tokens_per_s_reps": infer_rates,
     }
     # One line, the last on stdout: the caller parses it.
     print(json.dumps(result), flush=True)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Mirage.Evaluation;
 using Mirage.Model;
 using Mirage.Native;
 using Mirage.Training;
@@ -7,71 +8,227 @@ using static TorchSharp.torch;
 
 namespace Mirage.Benchmarks;
 
-/// <summary>Settings of <c>mirage bench train</c>; the same names as the flags of bench/torch_reference.py, the PyTorch reference.</summary>
-public sealed record TrainBenchConfig(int Layers = 2, int Heads = 1, int DModel = 128, int DMlp = 512, int Vocab = 43, int SeqLen = 64,
-    int Batch = 128, int Steps = 50, int Warmup = 5, int Seed = 0);
-
-/// <summary>What one measurement gives (printed as a table, or as JSON for a parent process).</summary>
-public sealed record TrainBenchResult(TrainBenchConfig Config, bool MklShim, int Threads, double TrainTokensPerS, double InferTokensPerS,
-    double BareInferTokensPerS, double HookSitesOverhead, double RssAfterWarmupMb, double RssHalfwayMb, double RssAfterTrainingMb, double PeakRssMb);
-
 /// <summary>
-/// Training and inference throughput of the HookedTransformer on random tokens, timed like torch_reference.py
-/// (warm-up steps, then N timed steps; AdamW; cross-entropy on next tokens). Also times a forward pass written
-/// without any hook sites over the same weights, so the cost of having hook sites is measured, not assumed.
+/// Training and inference throughput of the HookedTransformer, timed like bench/torch_reference.py: warm-up steps, then
+/// timed repetitions of N steps; a training step is <see cref="GradientStep"/> (what <see cref="Trainer"/> does) and
+/// an AdamW update. Also times a forward pass written without any hook sites over the same weights, so that the cost
+/// of having hook sites is measured, not assumed; the forward pass that records attention patterns, as the proxy
+/// stage's does; and, given real sequences, training on the length-bucketed batches training really sees.
+/// <para>
+/// Noise is made visible rather than averaged away: every block is repeated and reported as median and range, and
+/// the models and variants are interleaved within each repetition (their order reversed every other repetition), so
+/// that a comparison between two of them is paired in time; on a shared machine its speed drifts by tens of percent
+/// within minutes.
+/// </para>
 /// </summary>
 public static class TrainBenchmark
 {
-    public static TrainBenchResult Run(TrainBenchConfig c)
+    public static TrainBenchRun Run(IReadOnlyList<TrainBenchConfig> configs, TrainBenchOptions options, RealBatches? real = null,
+        IProgress<string>? progress = null)
     {
-        TorchRuntime.Init();
-        torch.manual_seed(c.Seed);
-        var cfg = new ModelConfig { Layers = c.Layers, Heads = c.Heads, DModel = c.DModel, DMlp = c.DMlp, VocabSize = c.Vocab, ContextLength = c.SeqLen };
-        using var model = new HookedTransformer(cfg);
-        var tc = new TrainConfig();
-        using var opt = new AdamW(model.named_parameters(), tc);
-        using var tokens = torch.randint(0, c.Vocab, [c.Batch, c.SeqLen], dtype: ScalarType.Int64);
-        using var input = tokens[.., ..^1].contiguous();
-        using var target = tokens[.., 1..].contiguous();
+        if (configs.Count == 0) throw new ArgumentException("no model to measure", nameof(configs));
+        TorchRuntime.Init(options.Threads);
+        var subjects = configs.Select(c => new Subject(c, real)).ToList();
+        try
+        {
+            progress?.Report("warm-up");
+            foreach (var s in subjects) s.WarmUp();
+            double rssWarm = ProcessMemory.RssMb, rssHalf = rssWarm;
+            var cpuShares = new List<double>();
+            for (int r = 0; r < options.Reps; r++)
+            {
+                var cpu = new CpuShare(torch.get_num_threads());
+                progress?.Report($"repetition {r + 1} of {options.Reps}");
+                // Reversed every other repetition: a block that always ran first (a cooler cache, a quieter moment)
+                // would otherwise look faster for its place, not for itself.
+                var order = r % 2 == 0 ? subjects : Enumerable.Reverse(subjects).ToList();
+                foreach (var s in order) s.TrainFixed();
+                foreach (var s in order) s.TrainReal();
+                foreach (var s in order) s.Infer(bareFirst: r % 2 == 1);
+                cpuShares.Add(cpu.Share());
+                if (options.Contention)
+                {
+                    using var load = CompetingLoad.Start();
+                    // Let it start spinning (a shell starts in milliseconds) before anything is timed beside it.
+                    Thread.Sleep(200);
+                    foreach (var s in order)
+                    {
+                        double cpu0 = load.CpuSeconds;
+                        long t0 = Stopwatch.GetTimestamp();
+                        s.TrainFixed(contended: true);
+                        s.CompetitorCores.Add((load.CpuSeconds - cpu0) / Stopwatch.GetElapsedTime(t0).TotalSeconds);
+                    }
+                    if (!load.Running) throw new InvalidOperationException("the competing process ended early");
+                }
+                if (r == (options.Reps - 1) / 2) rssHalf = ProcessMemory.RssMb;
+            }
+            var first = subjects[0];
+            var results = subjects.Select(s => s.Result(ReferenceEquals(s, first) ? null : first)).ToList();
+            return new TrainBenchRun(results, TorchRuntime.MklShimLoaded, torch.get_num_threads(), options.Reps, real?.Source, Spread.Of(cpuShares),
+                rssWarm, rssHalf, ProcessMemory.RssMb, ProcessMemory.PeakRssMb);
+        }
+        finally
+        {
+            foreach (var s in subjects) s.Dispose();
+        }
+    }
 
-        void TrainStep()
+    /// <summary>One model's measurements: its models (fixed batches; real batches), optimizers, batches and timings.</summary>
+    sealed class Subject : IDisposable
+    {
+        readonly TrainBenchConfig _c;
+        readonly HookedTransformer _model;
+        readonly AdamW _opt;
+        readonly TorchSharp.Modules.Parameter[] _params;
+        readonly Tensor _tokens, _input, _target;
+        readonly HashSet<string> _patternSites;
+        readonly RealBatches? _real;
+        readonly HookedTransformer? _realModel;
+        readonly AdamW? _realOpt;
+        readonly TorchSharp.Modules.Parameter[] _realParams = [];
+        readonly BatchOrder? _order;
+        long _realStep;
+        readonly double _gradClip = new TrainConfig().GradClip;
+
+        readonly List<double> _train = [], _infer = [], _bare = [], _cached = [], _realTokens = [], _realFlops = [], _contended = [];
+        long _realPositions, _realCounted;
+        public readonly List<double> CompetitorCores = [];
+
+        public ModelConfig Model { get; }
+
+        public Subject(TrainBenchConfig c, RealBatches? real)
+        {
+            _c = c;
+            torch.manual_seed(c.Seed);
+            using var gen = new torch.Generator((ulong)c.Seed);
+            Model = new ModelConfig { Layers = c.Layers, Heads = c.Heads, DModel = c.DModel, DMlp = c.DMlp, VocabSize = c.Vocab, ContextLength = c.SeqLen };
+            _model = new HookedTransformer(Model, gen);
+            _opt = new AdamW(_model.named_parameters(), new TrainConfig());
+            _params = _model.parameters().ToArray();
+            // Ids from 1: PAD (0) would be an ignored target, and every predicted token should count as one.
+            _tokens = torch.randint(1, c.Vocab, [c.Batch, c.SeqLen], dtype: ScalarType.Int64, generator: gen);
+            _input = _tokens[.., ..^1].contiguous();
+            _target = _tokens[.., 1..].contiguous();
+            _patternSites = Enumerable.Range(0, c.Layers).Select(HookSites.Pattern).ToHashSet();
+            if (real is null) return;
+            // The same shape, with the data's vocabulary and lengths: a model of its own, so the fixed-batch figures
+            // stay those of the PyTorch reference's model.
+            _real = real;
+            _realModel = new HookedTransformer(Model with { VocabSize = real.VocabSize, ContextLength = Math.Max(2, real.ContextLength) }, gen);
+            _realOpt = new AdamW(_realModel.named_parameters(), new TrainConfig());
+            _realParams = _realModel.parameters().ToArray();
+            var tc = new TrainConfig();
+            _order = new BatchOrder(real.Sequences.Select(s => s.Length).ToArray(), c.Batch, tc.LengthBucketBatches, c.Seed);
+        }
+
+        void FixedStep()
         {
             using var scope = torch.NewDisposeScope();
-            var logits = model.forward(input);
-            var loss = torch.nn.functional.cross_entropy(logits.reshape(-1, c.Vocab), target.reshape(-1));
-            opt.ZeroGrad();
-            loss.backward();
-            opt.Step(1e-3);
-        }
-        double Time(Action step, Action? halfway = null)
-        {
-            for (int i = 0; i < c.Warmup; i++) step();
-            var sw = Stopwatch.StartNew();
-            for (int i = 0; i < c.Steps; i++)
-            {
-                step();
-                if (i == c.Steps / 2 && halfway is not null) { sw.Stop(); halfway(); sw.Start(); }
-            }
-            return sw.Elapsed.TotalSeconds;
+            GradientStep.Compute(_model, _opt, _params, _input, _target, _gradClip);
+            _opt.Step(1e-3);
         }
 
-        model.train();
-        for (int i = 0; i < c.Warmup; i++) TrainStep();
-        double rssWarm = ProcessMemory.RssMb, rssHalf = 0;
-        double trainS = Time(TrainStep, () => rssHalf = ProcessMemory.RssMb);
-        // Flat memory = RSS at the end of the timed steps equal to RSS halfway through them (every step runs in a
-        // dispose scope; the allocator settles during the first steps, so compare halfway with the end, not warm-up).
-        double rssTrained = ProcessMemory.RssMb;
-        model.eval();
-        double inferS, bareS;
-        using (torch.no_grad())
+        /// <summary>One step on the next real batch, as the trainer takes it (batch built inside the step); returns (counted tokens, model FLOPs).</summary>
+        (long Tokens, double Flops) RealStep()
         {
-            inferS = Time(() => { using var s = torch.NewDisposeScope(); model.forward(tokens); });
-            bareS = Time(() => { using var s = torch.NewDisposeScope(); BareForward(model, tokens); });
+            using var scope = torch.NewDisposeScope();
+            var batch = Batches.Select(_real!.Sequences, _order!.Batch(_realStep++));
+            var (input, target) = Batches.Make(batch);
+            GradientStep.Compute(_realModel!, _realOpt!, _realParams, input, target, _gradClip);
+            _realOpt!.Step(1e-3);
+            long b = input.shape[0], t = input.shape[1];
+            // Targets that are not PAD: a sequence of length L predicts L - 1 tokens.
+            long counted = batch.Sum(x => (long)x.Length - 1);
+            _realPositions += b * t; _realCounted += counted;
+            return (counted, counted * ModelFlops.TrainingPerToken(Model, (int)t));
         }
-        return new TrainBenchResult(c, TorchRuntime.MklShimLoaded, torch.get_num_threads(),
-            (double)c.Batch * (c.SeqLen - 1) * c.Steps / trainS, (double)c.Batch * c.SeqLen * c.Steps / inferS,
-            (double)c.Batch * c.SeqLen * c.Steps / bareS, inferS / bareS - 1, rssWarm, rssHalf, rssTrained, ProcessMemory.PeakRssMb);
+
+        void PlainInfer() { using var s = torch.NewDisposeScope(); _model.forward(_tokens); }
+        void BareInfer() { using var s = torch.NewDisposeScope(); BareForward(_model, _tokens); }
+        void CachedInfer()
+        {
+            using var s = torch.NewDisposeScope();
+            using var cache = new ActivationCache(_patternSites.Contains);
+            _model.Run(_tokens, cache: cache);
+        }
+
+        public void WarmUp()
+        {
+            _model.train();
+            for (int i = 0; i < _c.Warmup; i++) FixedStep();
+            if (_real is not null) { _realModel!.train(); for (int i = 0; i < _c.Warmup; i++) RealStep(); }
+            _model.eval();
+            using var _ = torch.no_grad();
+            for (int i = 0; i < _c.Warmup; i++) { PlainInfer(); BareInfer(); CachedInfer(); }
+        }
+
+        double TrainTokensPerStep => (double)_c.Batch * (_c.SeqLen - 1);
+        double InferTokensPerStep => (double)_c.Batch * _c.SeqLen;
+
+        public void TrainFixed(bool contended = false)
+        {
+            _model.train();
+            double s = Seconds(FixedStep);
+            (contended ? _contended : _train).Add(TrainTokensPerStep * _c.Steps / s);
+        }
+
+        public void TrainReal()
+        {
+            if (_real is null) return;
+            _realModel!.train();
+            long tokens = 0; double flops = 0;
+            long start = Stopwatch.GetTimestamp();
+            for (int i = 0; i < _c.Steps; i++) { var (n, f) = RealStep(); tokens += n; flops += f; }
+            double s = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            _realTokens.Add(tokens / s);
+            _realFlops.Add(flops / s / 1e9);
+        }
+
+        public void Infer(bool bareFirst)
+        {
+            _model.eval();
+            using var _ = torch.no_grad();
+            double plain, bare;
+            if (bareFirst) { bare = Seconds(BareInfer); plain = Seconds(PlainInfer); }
+            else { plain = Seconds(PlainInfer); bare = Seconds(BareInfer); }
+            double cached = Seconds(CachedInfer);
+            _infer.Add(InferTokensPerStep * _c.Steps / plain);
+            _bare.Add(InferTokensPerStep * _c.Steps / bare);
+            _cached.Add(InferTokensPerStep * _c.Steps / cached);
+        }
+
+        double Seconds(Action step)
+        {
+            long start = Stopwatch.GetTimestamp();
+            for (int i = 0; i < _c.Steps; i++) step();
+            return Stopwatch.GetElapsedTime(start).TotalSeconds;
+        }
+
+        static Spread Paired(List<double> a, List<double> b, Func<double, double, double> f) => Spread.Of(a.Zip(b, f));
+
+        public TrainBenchResult Result(Subject? first)
+        {
+            double trainFlops = ModelFlops.TrainingPerToken(Model, _c.SeqLen - 1);
+            bool real = _realTokens.Count > 0, contended = _contended.Count > 0;
+            return new TrainBenchResult(_c,
+                Spread.Of(_train), Spread.Of(_infer), Spread.Of(_bare), Spread.Of(_cached),
+                // Throughput ratios inverted: time of the plain pass ÷ time of the bare pass = bare tok/s ÷ plain tok/s.
+                Paired(_bare, _infer, (bare, plain) => bare / plain - 1), Paired(_infer, _cached, (plain, cached) => plain / cached - 1),
+                trainFlops, ModelFlops.ForwardPerToken(Model, _c.SeqLen),
+                first is null ? null : Paired(_train, first._train, (a, b) => a / b),
+                first is null ? null : Paired(_infer, first._infer, (a, b) => a / b),
+                real ? Spread.Of(_realTokens) : null, real ? Spread.Of(_realFlops) : null,
+                real ? 1 - (double)_realCounted / _realPositions : null,
+                real ? Paired(_realFlops, _train, (r, f) => r * 1e9 / (f * trainFlops)) : null,
+                contended ? Spread.Of(_contended) : null, contended ? Paired(_contended, _train, (c, u) => c / u) : null,
+                contended ? Spread.Of(CompetitorCores).Median : null);
+        }
+
+        public void Dispose()
+        {
+            _model.Dispose(); _opt.Dispose(); _tokens.Dispose(); _input.Dispose(); _target.Dispose();
+            _realModel?.Dispose(); _realOpt?.Dispose();
+        }
     }
 
     /// <summary>The same computation as HookedTransformer.forward, written with no hook sites at all (the baseline).</summary>

@@ -53,4 +53,25 @@ public static class ChildProcess
         p.WaitForExit();
         return new ChildResult(p.ExitCode, output.ToString(), error.ToString(), peak / (1024.0 * 1024));
     }
+
+    /// <summary>
+    /// Starts <paramref name="exe"/> in the background (e.g. a competing load for a benchmark); disposing the result
+    /// kills it and everything it started. Its output is read and dropped, so it can neither block on a full pipe nor
+    /// write into ours. Throws a <see cref="UserError"/> when the program cannot start.
+    /// </summary>
+    public static BackgroundChild Start(string exe, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in environment ?? new Dictionary<string, string?>()) { if (v is null) psi.Environment.Remove(k); else psi.Environment[k] = v; }
+        Process p;
+        try { p = Process.Start(psi)!; }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        { throw new UserError($"{exe} cannot be run ({e.Message})"); }
+        p.OutputDataReceived += (_, _) => { };
+        p.ErrorDataReceived += (_, _) => { };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return new BackgroundChild(p);
+    }
 }

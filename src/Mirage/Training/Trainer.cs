@@ -111,12 +111,7 @@ public sealed class Trainer(TaskData data, ModelConfig modelConfig, TrainConfig 
             using (var scope = torch.NewDisposeScope())
             {
                 var (input, target) = Batches.Make(Batches.Select(train, order.Batch(step)));
-                var logits = model.forward(input);
-                var lossT = torch.nn.functional.cross_entropy(logits.reshape(-1, mc.VocabSize), target.reshape(-1), ignore_index: Vocabulary.PadId);
-                opt.ZeroGrad();
-                lossT.backward();
-                if (config.GradClip > 0) torch.nn.utils.clip_grad_norm_(parameters, config.GradClip);
-                loss = lossT.item<float>();
+                loss = GradientStep.Compute(model, opt, parameters, input, target, config.GradClip);
                 if (!double.IsFinite(loss)) throw Diverged(loss, step + 1, lr);
                 opt.Step(lr);
                 average?.Update();

@@ -163,6 +163,12 @@ public partial class HostileInputTests(HostileFixture fixture) : IClassFixture<H
         // bench
         Case("bench train: --steps 0", ["bench", "train", "--steps", "0"], [], 2, "--steps"),
         Case("bench train: --heads 0", ["bench", "train", "--steps", "1", "--heads", "0"], [], 2, "--heads"),
+        Case("bench train: --heads 3 (d_model 128)", ["bench", "train", "--steps", "1", "--heads", "3"], [], 2, "--heads 3", "multiple of heads"),
+        Case("bench train: --reps 4", ["bench", "train", "--reps", "4"], [], 2, "--reps"),
+        Case("bench train: --peak-sizes x", ["bench", "train", "--peak-sizes", "2048,x"], [], 2, "--peak-sizes"),
+        Case("bench train: --data missing", ["bench", "train", "--data", "{w}/missing"], [], 2, "missing"),
+        Case("bench simplify: --reps 1", ["bench", "simplify", "--run", "{w}/r", "--data", "{w}/d", "--reps", "1"], [], 2, "--reps"),
+        Case("bench simplify: --proxies nope", ["bench", "simplify", "--run", "{w}/r", "--data", "{w}/d", "--proxies", "pca,nope"], [], 2, "nope"),
         Case("bench simplify: --run a file", ["bench", "simplify", "--run", "{w}/dc.json", "--data", "{w}/d"], [], 2, "dc.json", "is a file"),
         Case("bench simplify: --data missing", ["bench", "simplify", "--run", "{w}/r", "--data", "{w}/missing"], [], 2, "missing"),
         Case("bench simplify: NaN weights", ["bench", "simplify", "--run", "{w}/r", "--data", "{w}/d"], [], 2, "non-finite") with { Setup = NanWeights },

@@ -1,0 +1,26 @@
+using Mirage.Model;
+using Mirage.Tasks;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Mirage.Training;
+
+/// <summary>
+/// The computation of one training step up to the optimizer's update, shared by <see cref="Trainer"/> and
+/// <c>mirage bench train</c> so that the benchmark times exactly what training does: gradients zeroed, forward
+/// pass, next-token cross-entropy (PAD targets ignored), backward pass, gradients clipped to a global norm.
+/// </summary>
+public static class GradientStep
+{
+    /// <summary>Returns the loss (read back, as the trainer logs it); the caller checks it and calls <see cref="AdamW.Step"/>.</summary>
+    /// <param name="gradClip">Global gradient norm to clip to; 0 = no clipping.</param>
+    public static double Compute(HookedTransformer model, AdamW opt, TorchSharp.Modules.Parameter[] parameters, Tensor input, Tensor target, double gradClip)
+    {
+        var logits = model.forward(input);
+        var loss = torch.nn.functional.cross_entropy(logits.reshape(-1, model.Config.VocabSize), target.reshape(-1), ignore_index: Vocabulary.PadId);
+        opt.ZeroGrad();
+        loss.backward();
+        if (gradClip > 0) torch.nn.utils.clip_grad_norm_(parameters, gradClip);
+        return loss.item<float>();
+    }
+}

@@ -13,7 +13,7 @@ namespace Mirage.Training;
 
 /// <summary>
 /// Trains a <see cref="HookedTransformer"/> on a task's train split: next-token loss at every position (PAD targets
-/// ignored), AdamW with warm-up + cosine decay, gradient clipping; measures IID accuracy (the task metric) every
+/// ignored), AdamW with warm-up + cosine decay, gradient clipping; measures validation accuracy (the task metric) every
 /// <c>eval_every</c> steps and stops at the target or the step budget; checkpoints every <c>checkpoint_every</c> steps
 /// and at the end. Given a run directory that holds a checkpoint it resumes from it, and ends bit-identical to an
 /// uninterrupted run.

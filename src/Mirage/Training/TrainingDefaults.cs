@@ -8,8 +8,18 @@ namespace Mirage.Training;
 /// </summary>
 public static class TrainingDefaults
 {
-    /// <summary>Dyck: train until 97 % IID accuracy (the task metric) or the step budget (docs/method.md §3).</summary>
-    public static TrainConfig Dyck => new();
+    /// <summary>
+    /// Dyck (docs/method.md §3): train until 97.5 % on the validation split, so that the full 2,000-sequence iid split,
+    /// a fresh sample of the same distribution measured once at the stop, is at 97 % or more with a margin. An EMA of the
+    /// weights (decay 0.995) is what is evaluated: it reaches the target in fewer steps than the raw weights (seed 0:
+    /// 5,000 steps against 6,500 without). The 10,000-step cosine is a budget long enough for the slowest seed measured:
+    /// a 6,000-step one left a seed at 95.9 % (its lr decayed before it got there), and a longer schedule costs the fast
+    /// seeds only a few hundred steps.
+    /// </summary>
+    public static TrainConfig Dyck => new()
+    {
+        Steps = 10_000, EmaDecay = 0.995, TargetAccuracy = 0.975, EvalEvery = 250, EvalSequences = 2000, CheckpointEvery = 1000,
+    };
 
     /// <summary>
     /// Code: next-character prediction has no accuracy at which training is "done": train the whole budget. Batches of

@@ -153,4 +153,17 @@ public class TrainingTests : IDisposable
         // Length bucketing: a batch spans a narrower range of lengths than the data.
         Assert.True(Enumerable.Range(0, 10).Average(s => a.Batch(s).Max(i => lengths[i]) - a.Batch(s).Min(i => lengths[i])) < 15);
     }
+
+    [Fact]
+    public void A_config_section_replaces_only_the_fields_it_names_and_keeps_the_tasks_defaults()
+    {
+        var path = Path.Combine(_dir, "train.json");
+        File.WriteAllText(path, """{"training": {"steps": 123, "learning_rate": 0.002}}""");
+        var doc = Mirage.IO.Json.LoadConfigDocument<Mirage.Cli.Commands.TrainCommand.TrainFile>(path, "training config");
+        var t = Mirage.IO.Json.Overlay(TrainingDefaults.Dyck, doc, "training", path);
+        Assert.Equal(TrainingDefaults.Dyck with { Steps = 123, LearningRate = 0.002 }, t);
+        Assert.NotEqual(new TrainConfig().EmaDecay, t.EmaDecay);   // the task's default, not the record's
+        // A section the file does not have leaves the defaults as they are.
+        Assert.Equal(new ModelConfig { Layers = 3 }, Mirage.IO.Json.Overlay(new ModelConfig { Layers = 3 }, doc, "model", path));
+    }
 }

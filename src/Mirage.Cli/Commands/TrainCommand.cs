@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json;
 using Mirage.Cli.Display;
 using Mirage.IO;
 using Mirage.Model;
@@ -19,7 +20,7 @@ public static class TrainCommand
     /// <summary>The shape of a <c>--config</c> file.</summary>
     public sealed record TrainFile
     {
-        /// <summary>null = the task's default (<see cref="ISequenceTask.DefaultModel"/>).</summary>
+        /// <summary>Fields given here replace the task's defaults (<see cref="ISequenceTask.DefaultModel"/>, <see cref="TrainingDefaults"/>); the rest are kept.</summary>
         public ModelConfig? Model { get; init; }
         public TrainConfig? Training { get; init; }
     }
@@ -30,11 +31,11 @@ public static class TrainCommand
         var output = new Option<string>("--out") { Description = "Run directory (checkpoint, loss.csv); resumes if it holds a checkpoint", Required = true };
         var config = new Option<string?>("--config") { Description = "JSON file with \"model\" and \"training\" sections (snake_case fields)" };
         var seed = new Option<int?>("--seed") { Description = "Seed for weight init and batch order (default 0)" };
-        var steps = new Option<int?>("--steps") { Description = "Step budget (default: the task's, 8000 for Dyck)" };
+        var steps = new Option<int?>("--steps") { Description = "Step budget and cosine length (default: the task's; Dyck 10000, code 1000)" };
         var lr = new Option<double?>("--lr") { Description = "Peak learning rate (default 1e-3)" };
         var batch = new Option<int?>("--batch-size") { Description = "Sequences per step (default 128)" };
-        var target = new Option<double?>("--target-accuracy") { Description = "Stop when IID accuracy reaches this (default 0.97; 0 = never)" };
-        var evalEvery = new Option<int?>("--eval-every") { Description = "Measure IID accuracy every N steps (default 500)" };
+        var target = new Option<double?>("--target-accuracy") { Description = "Stop when validation accuracy reaches this (default: the task's; Dyck 0.975, code 0 = never)" };
+        var evalEvery = new Option<int?>("--eval-every") { Description = "Measure validation accuracy every N steps (default: the task's; 250)" };
         var ckptEvery = new Option<int?>("--checkpoint-every") { Description = "Checkpoint every N steps (default 1000)" };
         var layers = new Option<int?>("--layers") { Description = "Transformer blocks (default: the task's, 2)" };
         var heads = new Option<int?>("--heads") { Description = "Attention heads per block (default: the task's; Dyck 1, code 4)" };
@@ -49,13 +50,15 @@ public static class TrainCommand
         { data, output, config, seed, steps, lr, batch, target, evalEvery, ckptEvery, layers, heads, dModel, dHead, dMlp, ctxLen, threads, quiet };
         cmd.SetAction(r =>
         {
-            var file = r.GetValue(config) is string cf ? Json.LoadConfig<TrainFile>(cf, "training config") : new TrainFile();
+            string? cf = r.GetValue(config);
+            JsonElement? file = cf is null ? null : Json.LoadConfigDocument<TrainFile>(cf, "training config");
             // The output is checked before the data is read: a bad --out fails at once.
             OutputDirectory.Check(r.GetValue(output), "--out", Checkpoint.RunKind, [r.GetValue(data), r.GetValue(config)]);
             var td = TaskDataLoader.Load(r.GetValue(data)!);
-            // Task defaults first (the model size differs between Dyck and code), then the config file, then flags.
-            var m0 = file.Model ?? td.Task.DefaultModel;
-            var t0 = file.Training ?? TrainingDefaults.For(td.Task);
+            // Task defaults first (the model size differs between Dyck and code), then the fields the config file
+            // gives, then flags.
+            var m0 = file is JsonElement fm ? Json.Overlay(td.Task.DefaultModel, fm, "model", cf!) : td.Task.DefaultModel;
+            var t0 = file is JsonElement ft ? Json.Overlay(TrainingDefaults.For(td.Task), ft, "training", cf!) : TrainingDefaults.For(td.Task);
             var mc = m0 with
             {
                 Layers = r.GetValue(layers) ?? m0.Layers, Heads = r.GetValue(heads) ?? m0.Heads,

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
 namespace Mirage.IO;
@@ -36,6 +37,31 @@ public static class Json
         using var doc = JsonDocument.Parse(text);
         ConfigKeys.Check(typeof(T), doc.RootElement, path);
         return value;
+    }
+
+    /// <summary>
+    /// Like <see cref="LoadConfig{T}"/> (types, values and keys checked), but returns the document, for a file whose
+    /// sections <see cref="Overlay{T}"/> defaults that are not the records' own (a task's training defaults).
+    /// </summary>
+    public static JsonElement LoadConfigDocument<T>(string path, string what)
+    {
+        var text = ReadText(path, what);
+        Parse<T>(text, path, what);
+        using var doc = JsonDocument.Parse(text);
+        ConfigKeys.Check(typeof(T), doc.RootElement, path);
+        return doc.RootElement.Clone();
+    }
+
+    /// <summary>
+    /// <paramref name="defaults"/> with the fields that <paramref name="section"/> of a config document names replaced:
+    /// a section giving only <c>steps</c> keeps every other default of the task, not the record's own.
+    /// </summary>
+    public static T Overlay<T>(T defaults, JsonElement document, string section, string source)
+    {
+        if (!document.TryGetProperty(section, out var given) || given.ValueKind == JsonValueKind.Null) return defaults;
+        var merged = JsonSerializer.SerializeToNode(defaults, Options)!.AsObject();
+        foreach (var field in given.EnumerateObject()) merged[field.Name] = JsonNode.Parse(field.Value.GetRawText());
+        return Parse<T>(merged.ToJsonString(Options), source);
     }
 
     static string ReadText(string path, string what)

@@ -34,8 +34,8 @@ public static class SimplifyBenchmark
             var sweeps = config.Proxies.Select(ProxyCatalog.Parse)
                 .Select(p => (p.Descriptor, Points: p.Descriptor.DefaultSweep(mc.HeadDim).Select(v => heads.Select(h => new ProxyPoint(p.Descriptor, v, h)).ToList()).ToList()))
                 .ToList();
-            // Same seeds as the stage's (StableHash of the proxy seed, the run's seed and the head): k-means++ draws alike.
-            int SeedOf(ProxyPoint p) => StableHash.Of(config.ProxySeed, info.Training.Seed, p.Head.Layer, p.Head.Head);
+            // Same seeds as the stage's: k-means++ draws alike.
+            int SeedOf(ProxyPoint p) => ProxyStage.ProxySeed(config, info.Training.Seed, p);
 
             var capture = new List<double>();
             var modelPass = new List<double>();

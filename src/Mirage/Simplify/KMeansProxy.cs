@@ -6,13 +6,13 @@ namespace Mirage.Simplify;
 
 /// <summary>
 /// Clustered queries and keys: each vector is replaced by the nearest of c centroids (queries and keys clustered
-/// separately). k-means++ initialisation from a seeded RNG, then Lloyd iterations on whole tensors, with
-/// scikit-learn's <c>KMeans</c> defaults: one k-means++ run (its <c>n_init="auto"</c>), at most 300 iterations, and
-/// convergence when the centroids move less than 1e-4 of the data's variance (docs/method.md says what this costs).
+/// separately). k-means++ initialisation from a seeded RNG (plain k-means++, not scikit-learn's greedy variant), then
+/// Lloyd iterations on whole tensors, with scikit-learn's <c>KMeans</c> budget: one run (its <c>n_init="auto"</c> with
+/// k-means++), at most 300 iterations, converged when the centroids move less than 1e-4 of the data's variance.
 /// </summary>
 public sealed class KMeansProxy(int clusters, int seed = 0, int restarts = KMeans.DefaultRestarts, int maxIterations = KMeans.DefaultMaxIterations) : Proxy
 {
-    public static readonly ProxyDescriptor Definition = new("kmeans", "the nearest of c centroids (k-means++ seeded, restarts; queries and keys clustered separately)",
+    public static readonly ProxyDescriptor Definition = new("kmeans", "the nearest of c centroids (k-means++ seeded, Lloyd to convergence; queries and keys clustered separately)",
         ProxyParameter.Clusters, NeedsData: true, (c, seed) => new KMeansProxy(c!.Value, seed));
 
     Tensor? _cq, _ck;

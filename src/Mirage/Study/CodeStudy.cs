@@ -9,7 +9,7 @@ namespace Mirage.Study;
 /// The settings of each stage of <c>mirage reproduce code</c>. <c>quick</c> is a smoke test on whatever corpus is
 /// given (CI uses a tiny one made in the test); <c>default</c> is the code model of docs/method.md §2 (2 layers, 4 heads, d_model 256,
 /// context 256) on the pinned Python 3.11 standard library with the pinned JDK 17 sources as the language shift, sized to finish in 30 minutes on
-/// 2 cores — which bounds training to a few thousand steps, far from convergence, and the sweeps to four points.
+/// 2 cores — which bounds training to a few thousand steps, far from convergence, and the sweeps to three points.
 /// </summary>
 public sealed record CodeStudy(string Scale, CodeConfig Data, ModelConfig Model, TrainConfig Training, SimplifyConfig Simplify) : IStudy
 {

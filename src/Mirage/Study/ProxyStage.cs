@@ -149,7 +149,10 @@ public sealed class ProxyStage(TaskData taskData, SimplifyConfig config)
         return sweep;
     }
 
-    int SeedOf(int runSeed, ProxyPoint p) => StableHash.Of(config.ProxySeed, runSeed, p.Head.Layer, p.Head.Head);
+    int SeedOf(int runSeed, ProxyPoint p) => ProxySeed(config, runSeed, p);
+
+    /// <summary>The seed a proxy is fitted with (k-means++ draws): from the proxy seed, the run's seed and the head.</summary>
+    public static int ProxySeed(SimplifyConfig config, int runSeed, ProxyPoint p) => StableHash.Of(config.ProxySeed, runSeed, p.Head.Layer, p.Head.Head);
 
     void RunOne(string run, int seed, List<ProxyPoint> points, List<AttentionHead> heads, List<string> evalSplits, SimplifyResults results,
         ReportMaterialCollector collector, bool first)

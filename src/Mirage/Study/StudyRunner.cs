@@ -105,6 +105,8 @@ public sealed class StudyRunner
         _ => File.Exists(Path.Combine(Layout.Report, "report.html")),
     };
 
+    static readonly string CodeVersion = typeof(StudyRunner).Assembly.ManifestModule.ModuleVersionId.ToString();
+
     /// <summary>The hash of everything a task is computed from; null while an input it needs is missing.</summary>
     string? Hash(StudyTask t)
     {
@@ -122,13 +124,14 @@ public sealed class StudyRunner
             case StudyTask.Proxies:
                 var run = Layout.Run(t.Seed!.Value);
                 if (!Checkpoint.Exists(run)) return null;
-                var info = Checkpoint.LoadInfo(run);
-                return StageLedger.Hash("proxies", _simplify, (info.Training.Seed, info.Step), dataSha, t.Seed == 0);
+                // The weights themselves (a retrained model that stops at the same step is another model) and the code
+                // (a rebuilt Mirage measures anew; the build is deterministic, so an unchanged one does not).
+                var weights = Sha256.OfFile(Path.Combine(Checkpoint.Dir(run), Checkpoint.ModelFile));
+                return StageLedger.Hash("proxies", _simplify, weights, dataSha, t.Seed == 0, CodeVersion);
             default:
                 var parts = Needs(t).Select(Hash).ToList();
                 if (parts.Any(p => p is null)) return null;
-                // The report's code is part of its input: a rebuilt Mirage writes its report anew (the build is deterministic).
-                return StageLedger.Hash("report", parts, ReferenceSplit ?? "", typeof(StudyRunner).Assembly.ManifestModule.ModuleVersionId.ToString());
+                return StageLedger.Hash("report", parts, ReferenceSplit ?? "", CodeVersion);
         }
     }
 

@@ -2,7 +2,7 @@
 namespace Mirage.Tasks.Dyck;
 
 /// <summary>
-/// Builds the six splits of docs/method.md §1.2 from one config. Each split draws from its own RNG stream (seeded by the config
+/// Builds the seven splits (train, validation and five evaluation splits) of docs/method.md §1.2 from one config. Each split draws from its own RNG stream (seeded by the config
 /// seed and the split name), so changing one split's size does not change the others.
 /// </summary>
 public static class DyckSplits

@@ -26,7 +26,7 @@ public sealed record SplitAccuracy(string Split, int Sequences, int Scored, int 
 public static class TaskAccuracy
 {
     public static SplitAccuracy Evaluate(HookedTransformer model, ISequenceTask task, string split, IReadOnlyList<int[]> sequences,
-        int batchSize = 256, Hooks? hooks = null)
+        int batchSize = Batches.EvalBatchSize, Hooks? hooks = null)
     {
         using var noGrad = torch.no_grad();
         var depth = new SortedDictionary<int, (int S, int C)>();

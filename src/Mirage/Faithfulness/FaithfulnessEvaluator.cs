@@ -19,7 +19,7 @@ public static class FaithfulnessEvaluator
 
     /// <param name="only">Evaluate only the sequences at these indices (the results keep every sequence's slot).</param>
     public static List<SplitFaithfulness> Evaluate(HookedTransformer model, ISequenceTask task, string split,
-        IReadOnlyList<int[]> sequences, IReadOnlyList<SplicedProxy> proxies, int batchSize = 256, IReadOnlyList<int>? only = null)
+        IReadOnlyList<int[]> sequences, IReadOnlyList<SplicedProxy> proxies, int batchSize = Batches.EvalBatchSize, IReadOnlyList<int>? only = null)
     {
         using var noGrad = torch.no_grad();
         var variants = task.ScoringVariants;

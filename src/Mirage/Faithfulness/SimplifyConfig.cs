@@ -16,7 +16,7 @@ public sealed record SimplifyConfig
     public string FitSplit { get; init; } = "train";
     public int FitN { get; init; } = 1000;
     public int BootstrapResamples { get; init; } = Bootstrap.DefaultResamples;
-    public int BatchSize { get; init; } = 256;
+    public int BatchSize { get; init; } = Evaluation.Batches.EvalBatchSize;
     /// <summary>Seeds k-means++ (combined with the run's seed).</summary>
     public int ProxySeed { get; init; } = 0;
     /// <summary>Splits from which one example's attention maps are saved for the report; null = the task's choice.</summary>

@@ -19,7 +19,7 @@ public sealed class ActivationCapture : IDisposable
 
     ActivationCapture(Tensor[] q, Tensor[] k, int[] seq, int[] pos) { _q = q; _k = k; Sequence = seq; Position = pos; }
 
-    public static ActivationCapture Run(HookedTransformer model, IReadOnlyList<int[]> sequences, int batchSize = 256)
+    public static ActivationCapture Run(HookedTransformer model, IReadOnlyList<int[]> sequences, int batchSize = Evaluation.Batches.EvalBatchSize)
     {
         using var noGrad = torch.no_grad();
         int layers = model.Config.Layers;

@@ -4,7 +4,6 @@ using Mirage.Model;
 using Mirage.Native;
 using Mirage.Simplify;
 using Mirage.Tasks;
-using Mirage.Tests.Fakes;
 using TorchSharp;
 
 namespace Mirage.Tests;

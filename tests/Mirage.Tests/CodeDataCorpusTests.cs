@@ -1,12 +1,13 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using Mirage.Cli;
 using Mirage.Cli.Commands;
+using Mirage.Cli.Terminal;
 using Mirage.IO;
 using Mirage.Study;
 using Mirage.Tasks;
 using Mirage.Tasks.Code;
+using static Mirage.Tests.Fakes.CorpusFiles;
 
 namespace Mirage.Tests;
 
@@ -15,11 +16,9 @@ namespace Mirage.Tests;
 /// preference for the pinned packages, and the package cache. No test runs apt-get or needs the network: fetching is
 /// faked, either as a whole (<see cref="CodeDefaults.Fetch"/>) or program by program (apt-get, dpkg-deb).
 /// </summary>
-public class CodeDataCorpusTests : IDisposable
+public class CodeDataCorpusTests : TempDirectoryTests
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("mirage-corpus-").FullName;
     readonly string _py, _java;
-    public void Dispose() => Directory.Delete(_dir, true);
 
     static readonly IReadOnlyList<DebianPackage> FakePackages =
     [
@@ -33,36 +32,12 @@ public class CodeDataCorpusTests : IDisposable
 
     public CodeDataCorpusTests()
     {
-        _py = Path.Combine(_dir, "py");
+        _py = Path.Combine(Dir, "py");
         for (int i = 0; i < 12; i++) Write(Path.Combine(_py, i < 9 ? "" : "pkg", $"mod{i}.py"), PyFile(i));
         Write(Path.Combine(_py, "notes.txt"), "not a source file");
         File.WriteAllBytes(Path.Combine(_py, "binary.py"), [0x61, 0x00, 0x62, 0x0a]);
-        _java = Path.Combine(_dir, "java");
+        _java = Path.Combine(Dir, "java");
         for (int i = 0; i < 3; i++) Write(Path.Combine(_java, $"Cls{i}.java"), JavaFile(i));
-    }
-
-    static void Write(string path, string text)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, text);
-    }
-
-    static string PyFile(int i)
-    {
-        var sb = new StringBuilder();
-        for (int k = 0; k < 10; k++)
-        {
-            sb.Append($"def func_{i}_{k}(alpha, beta):\n    return compute(alpha + {k}, [beta])\n");
-            if ((i + k) % 3 == 0) sb.Append("    data = {'k': [(1, 2), (3, (4, 5))]}\n");
-        }
-        return sb.ToString();
-    }
-
-    static string JavaFile(int i)
-    {
-        var sb = new StringBuilder($"package demo;\n\npublic class Cls{i} {{\n");
-        for (int k = 0; k < 12; k++) sb.Append($"    public int m{k}(int x) {{ return x * {k}; }}\n");
-        return sb.Append("}\n").ToString();
     }
 
     CodeConfig Small(bool corpus = true, bool java = true) => new()
@@ -86,7 +61,7 @@ public class CodeDataCorpusTests : IDisposable
     [Fact]
     public void Fingerprint_is_the_same_for_the_same_files_elsewhere_and_changes_when_one_file_does()
     {
-        var copy = Path.Combine(_dir, "elsewhere", "deeper", "py");
+        var copy = Path.Combine(Dir, "elsewhere", "deeper", "py");
         CopyTree(_py, copy);
         var a = Fingerprint(_py, [".py"]);
         Assert.Equal(a, Fingerprint(copy, [".py"]));
@@ -111,9 +86,9 @@ public class CodeDataCorpusTests : IDisposable
     [Fact]
     public void Resolution_prefers_the_pinned_packages_over_installed_corpora()
     {
-        var pinnedPy = Path.Combine(_dir, "cache", "usr", "lib", "python3.11");
+        var pinnedPy = Path.Combine(Dir, "cache", "usr", "lib", "python3.11");
         CopyTree(_py, pinnedPy);
-        var pinnedJava = Path.Combine(_dir, "cache", "src.zip-dir");
+        var pinnedJava = Path.Combine(Dir, "cache", "src.zip-dir");
         CopyTree(_java, pinnedJava);
         int installedAsked = 0;
         var asked = new List<string>();
@@ -156,7 +131,7 @@ public class CodeDataCorpusTests : IDisposable
         Assert.Equal(2, r.Warnings.Count());
 
         // The data step warns, its summary says it, and the manifest records it.
-        var dir = Path.Combine(_dir, "installed");
+        var dir = Path.Combine(Dir, "installed");
         var o = new StringWriter(); var e = new StringWriter();
         Assert.Equal(0, DataCommand.RunCode(new CliContext(o, e), dir, Small(corpus: false, java: false), offline));
         Assert.Contains("warning: corpus: not the pinned Python 3.11 standard library", e.ToString());
@@ -183,7 +158,7 @@ public class CodeDataCorpusTests : IDisposable
     {
         var pinned = new CodeDefaults(p => (p == PinnedCorpus.Python ? _py : _java, p == PinnedCorpus.Python ? FakePackages : [FakePackages[0]], ""),
             () => throw new InvalidOperationException("not asked"), () => throw new InvalidOperationException("not asked"));
-        var dir = Path.Combine(_dir, "pinned");
+        var dir = Path.Combine(Dir, "pinned");
         var o = new StringWriter(); var e = new StringWriter();
         Assert.Equal(0, DataCommand.RunCode(new CliContext(o, e), dir, Small(corpus: false, java: false), pinned));
         Assert.Equal("", e.ToString());
@@ -199,10 +174,10 @@ public class CodeDataCorpusTests : IDisposable
         Assert.Contains($"ood_corpus identity: pinned", o.ToString());
 
         // The same files elsewhere give the same splits, byte for byte, and the same identity.
-        var copy = Path.Combine(_dir, "other-machine", "py");
+        var copy = Path.Combine(Dir, "other-machine", "py");
         CopyTree(_py, copy);
         var moved = pinned with { Fetch = p => (p == PinnedCorpus.Python ? copy : _java, p == PinnedCorpus.Python ? FakePackages : [FakePackages[0]], "") };
-        var dir2 = Path.Combine(_dir, "pinned2");
+        var dir2 = Path.Combine(Dir, "pinned2");
         Assert.Equal(0, DataCommand.RunCode(new CliContext(TextWriter.Null, TextWriter.Null), dir2, Small(corpus: false, java: false), moved));
         Assert.True(m.CorpusIdentity.SameCorpus(CodeData.ReadManifest(dir2).CorpusIdentity));
         foreach (var s in m.Splits) Assert.Equal(s.Sha256, Sha256.OfFile(Path.Combine(dir2, s.File)));
@@ -211,7 +186,7 @@ public class CodeDataCorpusTests : IDisposable
     [Fact]
     public void A_manifest_without_identity_fields_still_loads_and_reruns()
     {
-        var dir = Path.Combine(_dir, "old");
+        var dir = Path.Combine(Dir, "old");
         Assert.Equal(0, DataCommand.RunCode(new CliContext(TextWriter.Null, TextWriter.Null), dir, Small(), GivenOnly));
         // Written as before corpora were pinned: no corpus_identity, no ood_corpus_identity.
         var path = Path.Combine(dir, CodeData.ManifestFile);
@@ -232,10 +207,10 @@ public class CodeDataCorpusTests : IDisposable
     [Fact]
     public void Rerun_refuses_data_built_from_other_files_at_the_same_path()
     {
-        var corpus = Path.Combine(_dir, "editable");
+        var corpus = Path.Combine(Dir, "editable");
         CopyTree(_py, corpus);
         var c = Small() with { Corpus = [corpus] };
-        var dir = Path.Combine(_dir, "edited");
+        var dir = Path.Combine(Dir, "edited");
         Assert.Equal(0, DataCommand.RunCode(new CliContext(TextWriter.Null, TextWriter.Null), dir, c, GivenOnly));
         File.AppendAllText(Path.Combine(corpus, "mod1.py"), "y = [1]\n");
         var e = Assert.Throws<UserError>(() => DataCommand.RunCode(new CliContext(TextWriter.Null, TextWriter.Null), dir, c, GivenOnly));
@@ -245,7 +220,7 @@ public class CodeDataCorpusTests : IDisposable
     [Fact]
     public void The_reproduce_data_stage_hash_follows_the_corpus_files()
     {
-        var corpus = Path.Combine(_dir, "study-corpus");
+        var corpus = Path.Combine(Dir, "study-corpus");
         CopyTree(_py, corpus);
         var study = CodeStudy.For("quick", [corpus], [_java]);
         string Hash() => StageLedger.Hash("data", study.Task, study.Data, CodeStudy.DataKey(GivenOnly.Resolve(study.Data)));
@@ -255,7 +230,7 @@ public class CodeDataCorpusTests : IDisposable
         Assert.NotEqual(before, Hash());
 
         // Pinned corpora: a new version of a package is a new key even with the same files.
-        var files = Path.Combine(_dir, "pinned-files");
+        var files = Path.Combine(Dir, "pinned-files");
         CopyTree(_py, files);
         object Key(string version) => CodeStudy.DataKey(new CodeDefaults(
             p => (p == PinnedCorpus.Python ? files : _java, [FakePackages[0] with { Version = version }], ""), () => (null, ""), () => (null, ""))
@@ -305,7 +280,7 @@ public class CodeDataCorpusTests : IDisposable
     [Fact]
     public void The_package_cache_fetches_once_verifies_and_reuses_keyed_by_version()
     {
-        var cache = Path.Combine(_dir, "xdg-cache", "mirage");
+        var cache = Path.Combine(Dir, "xdg-cache", "mirage");
         var pinned = new PinnedCorpus("fake corpus", [("one", "1.0-1"), ("two", "1.0-1")], "usr/lib/fake");
         var apt = new FakeApt("1.0-1");
         var (root, packages, why) = PinnedCorpusCache.Fetch(pinned, cache, null, apt.Run);

@@ -1,25 +1,25 @@
 using System.IO.Compression;
 using System.Text;
-using Mirage.Cli;
 using Mirage.Cli.Commands;
+using Mirage.Cli.Terminal;
 using Mirage.IO;
+using Mirage.Study;
 using Mirage.Tasks;
 using Mirage.Tasks.Code;
+using static Mirage.Tests.Fakes.CorpusFiles;
 
 namespace Mirage.Tests;
 
-public class CodeDataTests : IDisposable
+public class CodeDataTests : TempDirectoryTests
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("mirage-code-").FullName;
     readonly string _py, _java;
-    public void Dispose() => Directory.Delete(_dir, true);
 
     /// <summary>No machine defaults in tests: nothing is fetched, a missing corpus is explicit, and java is "not installed".</summary>
     static readonly CodeDefaults NoJava = new(_ => (null, [], "no network in this test"), () => (null, "no python in this test"), () => (null, "no JDK in this test"));
 
     public CodeDataTests()
     {
-        _py = Path.Combine(_dir, "py");
+        _py = Path.Combine(Dir, "py");
         for (int i = 0; i < 14; i++)
             Write(Path.Combine(_py, i < 11 ? "" : "pkg/sub", $"mod{i}.py"), PyFile(i), crlf: i == 3);
         Write(Path.Combine(_py, "__pycache__", "cached.py"), PyFile(99));      // excluded directories
@@ -28,34 +28,8 @@ public class CodeDataTests : IDisposable
         File.WriteAllBytes(Path.Combine(_py, "binary.py"), [0x61, 0x00, 0x62, 0x0a]);
         File.WriteAllBytes(Path.Combine(_py, "latin1.py"), [.. Encoding.ASCII.GetBytes("name = 'Jos"), 0xE9, (byte)'\'', 0x0a]);
 
-        _java = Path.Combine(_dir, "java");
+        _java = Path.Combine(Dir, "java");
         for (int i = 0; i < 3; i++) Write(Path.Combine(_java, $"Cls{i}.java"), JavaFile(i));
-    }
-
-    static void Write(string path, string text, bool crlf = false)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, crlf ? text.Replace("\n", "\r\n") : text);
-    }
-
-    /// <summary>Python-like text with depth 0, 1, 2 and (every third block) 4 nesting; never ';' or '@'.</summary>
-    static string PyFile(int i)
-    {
-        var sb = new StringBuilder();
-        for (int k = 0; k < 10; k++)
-        {
-            sb.Append($"def func_{i}_{k}(alpha, beta):\n    value = alpha + beta * {k}\n");
-            sb.Append("    return compute(value, [beta])\n");
-            if ((i + k) % 3 == 0) sb.Append("    data = {'k': [(1, 2), (3, (4, 5))]}\n");
-        }
-        return sb.ToString();
-    }
-
-    static string JavaFile(int i)
-    {
-        var sb = new StringBuilder($"package demo;\n\npublic class Cls{i} {{\n");
-        for (int k = 0; k < 12; k++) sb.Append($"    @Override\n    public int m{k}(int x) {{ return x * {k}; }}\n");
-        return sb.Append("}\n").ToString();
     }
 
     CodeConfig Small(int seed = 0, bool java = true) => new()
@@ -164,7 +138,7 @@ public class CodeDataTests : IDisposable
         var mixed = new[] { 40, 60, 80, 100, 150 }.Select(n => Small(java: false) with { PerSplit = n })
             .Select(c => { try { return (c, d: Build(c)); } catch (UserError) { return (c, d: null!); } })
             .First(x => x.d is not null && x.d.DeepFromTrainFiles is > 0 && x.d.DeepFromTrainFiles < x.c.PerSplit);
-        var dir = Path.Combine(_dir, "mixed");
+        var dir = Path.Combine(Dir, "mixed");
         CodeData.Write(dir, mixed.d);
         var td = TaskDataLoader.Load(dir);
         Assert.Equal(["train", "iid", "deep_nesting", CodeData.DeepHeldOut, CodeData.DeepTrainFiles], td.SplitNames);
@@ -204,7 +178,7 @@ public class CodeDataTests : IDisposable
     [Fact]
     public void Written_files_match_the_manifest_and_load_back_as_a_code_task()
     {
-        var dir = Path.Combine(_dir, "out");
+        var dir = Path.Combine(Dir, "out");
         var data = Build(Small());
         var m = CodeData.Write(dir, data);
         foreach (var s in m.Splits)
@@ -237,7 +211,7 @@ public class CodeDataTests : IDisposable
         foreach (var ids in td.Splits.Values.SelectMany(s => s)) task.Score(ids, scored);
         Assert.Equal(td.Splits.Values.Sum(s => s.Count) * 16, scored.Count);
         Assert.Equal([0, 1, 2], scored.Select(p => p.Category).Distinct().Order());
-        Assert.Empty(Directory.GetDirectories(_dir, ".*"));   // no staging leftovers
+        Assert.Empty(Directory.GetDirectories(Dir, ".*"));   // no staging leftovers
 
         // A changed file is caught by its sha256.
         var iid = Path.Combine(dir, "iid.jsonl");
@@ -248,7 +222,7 @@ public class CodeDataTests : IDisposable
     [Fact]
     public void Same_seed_same_bytes_different_seed_different_data()
     {
-        string a = Path.Combine(_dir, "a"), b = Path.Combine(_dir, "b"), c = Path.Combine(_dir, "c");
+        string a = Path.Combine(Dir, "a"), b = Path.Combine(Dir, "b"), c = Path.Combine(Dir, "c");
         CodeData.Write(a, Build(Small(3)));
         CodeData.Write(b, Build(Small(3)));
         CodeData.Write(c, Build(Small(4)));
@@ -261,9 +235,9 @@ public class CodeDataTests : IDisposable
     [Fact]
     public void Zip_archives_are_read_like_directories()
     {
-        var pyZip = Path.Combine(_dir, "py.zip");
+        var pyZip = Path.Combine(Dir, "py.zip");
         ZipFile.CreateFromDirectory(_py, pyZip);
-        var javaZip = Path.Combine(_dir, "src.zip");
+        var javaZip = Path.Combine(Dir, "src.zip");
         ZipFile.CreateFromDirectory(_java, javaZip);
         var fromZip = Build(Small() with { Corpus = [pyZip], OodCorpus = [javaZip] });
         var fromDir = Build(Small());
@@ -276,7 +250,7 @@ public class CodeDataTests : IDisposable
     [Fact]
     public void Missing_java_sources_skip_the_java_split_with_a_message()
     {
-        var dir = Path.Combine(_dir, "nojava");
+        var dir = Path.Combine(Dir, "nojava");
         var o = new StringWriter(); var e = new StringWriter();
         Assert.Equal(0, DataCommand.RunCode(new CliContext(o, e), dir, Small(java: false), NoJava));
         Assert.Contains("java: skipped (no --ood-corpus given and neither the pinned OpenJDK 17 sources (openjdk-17-source=", o.ToString());
@@ -287,7 +261,7 @@ public class CodeDataTests : IDisposable
         Assert.Null(m.OodCorpus);
         Assert.Equal(["train", "iid", "deep_nesting"], TaskDataLoader.Load(dir).SplitNames);
         // Java sources that are missing when asked for is not this case: the JDK finder reports what it looked for.
-        var (path, why) = CodeDefaults.FindJavaSources(Path.Combine(_dir, "no-jvm-here"));
+        var (path, why) = CodeDefaults.FindJavaSources(Path.Combine(Dir, "no-jvm-here"));
         Assert.Null(path);
         Assert.Contains("no-jvm-here", why);
     }
@@ -308,10 +282,10 @@ public class CodeDataTests : IDisposable
     [Fact]
     public void Cli_builds_refuses_a_different_dataset_and_reruns_as_a_no_op()
     {
-        var dir = Path.Combine(_dir, "d");
+        var dir = Path.Combine(Dir, "d");
         string[] args = ["data", "code", "--out", dir, "--corpus", _py, "--ood-corpus", _java, "--window", "16", "--max-train-depth", "1",
                          "--train", "60", "--per-split", "12"];
-        var cfg = Path.Combine(_dir, "c.json");
+        var cfg = Path.Combine(Dir, "c.json");
         File.WriteAllText(cfg, "{\"iid_fraction\": 0.3}");
         var (code, stdout, stderr) = CliRunner.Run([.. args, "--config", cfg]);
         Assert.True(code == 0, stderr);
@@ -334,17 +308,17 @@ public class CodeDataTests : IDisposable
     [InlineData("binary-only", "none is readable UTF-8 text (1 binary, 0 not UTF-8")]
     public void Bad_input_exits_2_with_one_line_and_no_directory(string what, string expected)
     {
-        var empty = Directory.CreateDirectory(Path.Combine(_dir, "empty")).FullName;
-        var binOnly = Directory.CreateDirectory(Path.Combine(_dir, "bin")).FullName;
+        var empty = Directory.CreateDirectory(Path.Combine(Dir, "empty")).FullName;
+        var binOnly = Directory.CreateDirectory(Path.Combine(Dir, "bin")).FullName;
         File.WriteAllBytes(Path.Combine(binOnly, "x.py"), [1, 0, 2]);
-        var corpus = what switch { "empty" => empty, "missing" => Path.Combine(_dir, "nope"), "binary-only" => binOnly, _ => _py };
-        var dir = Path.Combine(_dir, "bad");
+        var corpus = what switch { "empty" => empty, "missing" => Path.Combine(Dir, "nope"), "binary-only" => binOnly, _ => _py };
+        var dir = Path.Combine(Dir, "bad");
         var (code, _, stderr) = CliRunner.Run("data", "code", "--out", dir, "--corpus", corpus, "--ood-corpus", _java,
             "--window", what == "window" ? "4" : "16");
         Assert.Equal(2, code);
         Assert.Contains(expected, stderr);
         Assert.Single(stderr.Trim().Split('\n'));
         Assert.False(Directory.Exists(dir));
-        Assert.Empty(Directory.GetDirectories(_dir, ".bad*"));
+        Assert.Empty(Directory.GetDirectories(Dir, ".bad*"));
     }
 }

@@ -7,11 +7,8 @@ namespace Mirage.Tests;
 /// Same command, same bytes — across processes. Every run here is a separate `mirage` process (.NET randomises hash
 /// seeds per process, so a within-process comparison would not catch a HashCode reaching a result).
 /// </summary>
-public class DeterminismTests : IDisposable
+public class DeterminismTests : TempDirectoryTests
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("mirage-determinism-").FullName;
-    public void Dispose() => Directory.Delete(_dir, true);
-
     const string DataConfig = """{"k": 4, "max_depth": 4, "max_length": 40, "short_max_length": 20, "train": 1000, "per_split": 40, "min_distance": 2}""";
 
     static string TrainConfig(int steps, int checkpointEvery, int evalEvery) => """
@@ -22,17 +19,17 @@ public class DeterminismTests : IDisposable
 
     void Ok(params string[] args)
     {
-        var (code, stdout, stderr) = CliProcess.Run(_dir, args);
+        var (code, stdout, stderr) = CliProcess.Run(Dir, args);
         Assert.True(code == 0, $"mirage {string.Join(' ', args)} exited {code}: {stderr}{stdout}");
     }
 
     void MakeData()
     {
-        File.WriteAllText(Path.Combine(_dir, "data.json"), DataConfig);
+        File.WriteAllText(Path.Combine(Dir, "data.json"), DataConfig);
         Ok("data", "dyck", "--out", "d", "--config", "data.json");
     }
 
-    byte[] Bytes(string relative) => File.ReadAllBytes(Path.Combine(_dir, relative));
+    byte[] Bytes(string relative) => File.ReadAllBytes(Path.Combine(Dir, relative));
 
     void AssertSameRun(string a, string b)
     {
@@ -44,15 +41,15 @@ public class DeterminismTests : IDisposable
     public void Two_train_processes_with_one_seed_write_identical_weights_optimizer_state_and_loss_curve()
     {
         MakeData();
-        File.WriteAllText(Path.Combine(_dir, "train.json"), TrainConfig(steps: 30, checkpointEvery: 10, evalEvery: 10));
+        File.WriteAllText(Path.Combine(Dir, "train.json"), TrainConfig(steps: 30, checkpointEvery: 10, evalEvery: 10));
         Ok("train", "--data", "d", "--out", "a", "--config", "train.json", "--seed", "3", "--quiet");
         Ok("train", "--data", "d", "--out", "b", "--config", "train.json", "--seed", "3", "--quiet");
         Ok("train", "--data", "d", "--out", "c", "--config", "train.json", "--seed", "4", "--quiet");
         AssertSameRun("a", "b");
         Assert.False(Bytes("a/checkpoint/model.safetensors").SequenceEqual(Bytes("c/checkpoint/model.safetensors")), "another seed gave the same weights");
         // The wall-clock figures live in their own file; loss.csv holds only what the seed determines.
-        Assert.Equal("step,lr,loss,val_accuracy", File.ReadLines(Path.Combine(_dir, "a", "loss.csv")).First());
-        Assert.Equal("step,tokens_per_s,elapsed_s", File.ReadLines(Path.Combine(_dir, "a", "timing.csv")).First());
+        Assert.Equal("step,lr,loss,val_accuracy", File.ReadLines(Path.Combine(Dir, "a", "loss.csv")).First());
+        Assert.Equal("step,tokens_per_s,elapsed_s", File.ReadLines(Path.Combine(Dir, "a", "timing.csv")).First());
         // The run records its thread count (results are defined for one).
         using var info = JsonDocument.Parse(Bytes("a/checkpoint/checkpoint.json"));
         Assert.Equal(2, info.RootElement.GetProperty("training").GetProperty("threads").GetInt32());
@@ -62,12 +59,12 @@ public class DeterminismTests : IDisposable
     public void A_train_process_killed_after_its_first_checkpoint_and_rerun_ends_identical_to_an_uninterrupted_one()
     {
         MakeData();
-        File.WriteAllText(Path.Combine(_dir, "train.json"), TrainConfig(steps: 1500, checkpointEvery: 100, evalEvery: 500));
+        File.WriteAllText(Path.Combine(Dir, "train.json"), TrainConfig(steps: 1500, checkpointEvery: 100, evalEvery: 500));
         string[] Args(string run) => ["train", "--data", "d", "--out", run, "--config", "train.json", "--quiet"];
         Ok(Args("whole"));
 
-        var info = Path.Combine(_dir, "killed", "checkpoint", "checkpoint.json");
-        using (var p = Process.Start(CliProcess.StartInfo(_dir, Args("killed")))!)
+        var info = Path.Combine(Dir, "killed", "checkpoint", "checkpoint.json");
+        using (var p = Process.Start(CliProcess.StartInfo(Dir, Args("killed")))!)
         {
             var clock = Stopwatch.StartNew();
             while (!File.Exists(info) && !p.HasExited && clock.Elapsed < TimeSpan.FromMinutes(2)) Thread.Sleep(10);

@@ -1,14 +1,12 @@
 using Mirage.IO;
+using Mirage.Study;
 using Mirage.Tasks;
 using Mirage.Tasks.Dyck;
 
 namespace Mirage.Tests;
 
-public class DyckTests : IDisposable
+public class DyckTests : TempDirectoryTests
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("mirage-dyck-").FullName;
-    public void Dispose() => Directory.Delete(_dir, true);
-
     static DyckConfig Small(int seed) => new() { K = 4, MaxDepth = 4, Train = 2000, PerSplit = 60, MaxLength = 64, ShortMaxLength = 20, Seed = seed };
 
     static bool Balanced(DyckSequence s)
@@ -77,7 +75,7 @@ public class DyckTests : IDisposable
     [Fact]
     public void Cli_writes_a_file_per_split_and_a_manifest_that_matches_them()
     {
-        var dir = Path.Combine(_dir, "d");
+        var dir = Path.Combine(Dir, "d");
         var (code, stdout, _) = CliRunner.Run("data", "dyck", "--out", dir, "--train", "3000", "--per-split", "80", "--seed", "7", "--k", "6", "--max-depth", "5");
         Assert.Equal(0, code);
         Assert.Contains("unseen_depth", stdout);
@@ -103,13 +101,13 @@ public class DyckTests : IDisposable
         var trainSet = data.Splits["train"].Select(x => string.Join(",", x)).ToHashSet();
         Assert.DoesNotContain(data.Splits["validation"], x => trainSet.Contains(string.Join(",", x)));
         Assert.All(data.Splits["iid"], ids => { Assert.Equal(Vocabulary.StartId, ids[0]); Assert.Equal(Vocabulary.EndId, ids[^1]); });
-        Assert.Empty(Directory.GetDirectories(_dir, ".*"));   // no staging leftovers
+        Assert.Empty(Directory.GetDirectories(Dir, ".*"));   // no staging leftovers
     }
 
     [Fact]
     public void Same_seed_same_bytes_different_seed_different_data()
     {
-        string a = Path.Combine(_dir, "a"), b = Path.Combine(_dir, "b"), c = Path.Combine(_dir, "c");
+        string a = Path.Combine(Dir, "a"), b = Path.Combine(Dir, "b"), c = Path.Combine(Dir, "c");
         DyckData.Write(a, Small(3), DyckSplits.Build(Small(3)));
         DyckData.Write(b, Small(3), DyckSplits.Build(Small(3)));
         DyckData.Write(c, Small(4), DyckSplits.Build(Small(4)));
@@ -134,7 +132,7 @@ public class DyckTests : IDisposable
     [InlineData("--train", "-5", "train must be >= 1")]
     public void Impossible_settings_exit_2_with_one_line_and_no_directory(string flag, string value, string expected)
     {
-        var dir = Path.Combine(_dir, "bad");
+        var dir = Path.Combine(Dir, "bad");
         var (code, _, stderr) = CliRunner.Run("data", "dyck", "--out", dir, flag, value);
         Assert.Equal(2, code);
         Assert.Contains(expected, stderr);
@@ -145,14 +143,14 @@ public class DyckTests : IDisposable
     [Fact]
     public void Unreadable_config_and_a_directory_holding_other_data_are_refused()
     {
-        var cfg = Path.Combine(_dir, "c.json");
+        var cfg = Path.Combine(Dir, "c.json");
         File.WriteAllText(cfg, "{\"k\": \"many\"}");
-        var (code, _, err) = CliRunner.Run("data", "dyck", "--out", Path.Combine(_dir, "x"), "--config", cfg);
+        var (code, _, err) = CliRunner.Run("data", "dyck", "--out", Path.Combine(Dir, "x"), "--config", cfg);
         Assert.Equal(2, code);
         Assert.Contains("c.json", err);
         Assert.Contains("k", err);
 
-        var dir = Path.Combine(_dir, "d");
+        var dir = Path.Combine(Dir, "d");
         Assert.Equal(0, CliRunner.Run("data", "dyck", "--out", dir, "--train", "500", "--per-split", "20", "--k", "6").Code);
         var before = File.ReadAllBytes(Path.Combine(dir, "train.jsonl"));
         var stamp = File.GetLastWriteTimeUtc(Path.Combine(dir, "train.jsonl"));
@@ -169,7 +167,7 @@ public class DyckTests : IDisposable
     [Fact]
     public void Loader_rejects_corrupt_files_naming_file_and_line()
     {
-        var dir = Path.Combine(_dir, "d");
+        var dir = Path.Combine(Dir, "d");
         DyckData.Write(dir, Small(1), DyckSplits.Build(Small(1)));
         var iid = Path.Combine(dir, "iid.jsonl");
         var lines = File.ReadAllLines(iid);
@@ -182,11 +180,11 @@ public class DyckTests : IDisposable
         var e = Assert.Throws<UserError>(() => TaskDataLoader.Load(dir));
         Assert.Contains("iid.jsonl line 3", e.Message);
         Assert.Contains("balanced", e.Message);
-        var fresh = Path.Combine(_dir, "fresh");
+        var fresh = Path.Combine(Dir, "fresh");
         DyckData.Write(fresh, Small(1), DyckSplits.Build(Small(1)));
         File.Delete(Path.Combine(fresh, "unseen_depth.jsonl"));
         Assert.Contains("missing", Assert.Throws<UserError>(() => TaskDataLoader.Load(fresh)).Message);
-        Assert.Contains("not a data directory", Assert.Throws<UserError>(() => TaskDataLoader.Load(_dir)).Message);
+        Assert.Contains("not a data directory", Assert.Throws<UserError>(() => TaskDataLoader.Load(Dir)).Message);
     }
 
     [Fact]

@@ -8,11 +8,8 @@ namespace Mirage.Tests;
 /// `mirage reproduce code --scale quick` end to end on a small corpus written by the test (Python-like files for
 /// train / iid / deep_nesting, Java-like files for the language shift), then checks of the per-category outputs.
 /// </summary>
-public class ReproduceCodeTests : IDisposable
+public class ReproduceCodeTests : TempDirectoryTests
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("mirage-repro-code-").FullName;
-    public void Dispose() => Directory.Delete(_dir, true);
-
     static string PyFile(int i)
     {
         var sb = new StringBuilder($"\"\"\"Module {i}.\"\"\"\nimport os\n\n");
@@ -36,12 +33,12 @@ public class ReproduceCodeTests : IDisposable
     [Fact]
     public void Quick_code_reproduction_runs_end_to_end_with_categories_and_a_baseline()
     {
-        string py = Path.Combine(_dir, "py"), java = Path.Combine(_dir, "java");
+        string py = Path.Combine(Dir, "py"), java = Path.Combine(Dir, "java");
         Directory.CreateDirectory(py); Directory.CreateDirectory(java);
         for (int i = 0; i < 40; i++) File.WriteAllText(Path.Combine(py, $"mod{i}.py"), PyFile(i));
         for (int i = 0; i < 8; i++) File.WriteAllText(Path.Combine(java, $"Handler{i}.java"), JavaFile(i));
 
-        var study = Path.Combine(_dir, "study");
+        var study = Path.Combine(Dir, "study");
         var (code, stdout, stderr) = CliRunner.Run("reproduce", "code", "--scale", "quick", "--corpus", py, "--ood-corpus", java, "--out", study, "--quiet");
         Assert.True(code == 0, stderr + stdout);
         foreach (var f in new[] { "data/java.jsonl", "data/deep_nesting.jsonl", "runs/seed0/checkpoint/model.safetensors", "results/faithfulness_by_category.csv",

@@ -4,11 +4,8 @@ using System.Text.RegularExpressions;
 namespace Mirage.Tests;
 
 /// <summary>`mirage reproduce dyck --scale quick` end to end, then `mirage report` checks against faithfulness.csv.</summary>
-public class ReproduceTests : IDisposable
+public class ReproduceTests : TempDirectoryTests
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("mirage-repro-").FullName;
-    public void Dispose() => Directory.Delete(_dir, true);
-
     [Fact]
     public void Quick_reproduction_in_two_processes_and_directories_gives_identical_bytes_skips_finished_stages_and_its_report_matches_the_csv()
     {
@@ -17,24 +14,24 @@ public class ReproduceTests : IDisposable
         // Study b runs its tasks as two local processes at a time: the same bytes again.
         foreach (var (name, jobs) in new[] { ("a", "1"), ("b", "2") })
         {
-            var (c, o, e) = CliProcess.Run(_dir, "reproduce", "dyck", "--scale", "quick", "--seeds", "2", "--out", name, "--jobs", jobs, "--quiet");
+            var (c, o, e) = CliProcess.Run(Dir, "reproduce", "dyck", "--scale", "quick", "--seeds", "2", "--out", name, "--jobs", jobs, "--quiet");
             Assert.True(c == 0, e + o);
         }
-        var study = Path.Combine(_dir, "a");
+        var study = Path.Combine(Dir, "a");
         foreach (var f in new[] { "data/manifest.json", "runs/seed0/checkpoint/model.safetensors", "runs/seed1/loss.csv", "proxies/seed1/faithfulness.csv", "results/faithfulness.csv", "results/outcomes.safetensors", "report/report.html", "report/report.md", "report/statistics.csv", "report/gaps.png", "stages/report.json" })
             Assert.True(File.Exists(Path.Combine(study, f)), f);
         var compared = new List<string>();
         foreach (var sub in new[] { "results", "report", "proxies/seed0", "proxies/seed1", "runs/seed0/checkpoint", "runs/seed1" })
             foreach (var f in Directory.GetFiles(Path.Combine(study, sub)).Select(Path.GetFileName).Where(f => f != "timing.csv").Order())
             {
-                var other = Path.Combine(_dir, "b", sub, f!);
+                var other = Path.Combine(Dir, "b", sub, f!);
                 Assert.True(File.ReadAllBytes(Path.Combine(study, sub, f!)).SequenceEqual(File.ReadAllBytes(other)), $"{sub}/{f} differs between the two studies");
                 compared.Add($"{sub}/{f}");
             }
         Assert.Contains("results/faithfulness.csv", compared);
         Assert.Contains("report/report.md", compared);
-        Assert.DoesNotContain(_dir, File.ReadAllText(Path.Combine(study, "results", "faithfulness.csv")));
-        Assert.DoesNotContain(_dir, File.ReadAllText(Path.Combine(study, "report", "report.html")));
+        Assert.DoesNotContain(Dir, File.ReadAllText(Path.Combine(study, "results", "faithfulness.csv")));
+        Assert.DoesNotContain(Dir, File.ReadAllText(Path.Combine(study, "report", "report.html")));
 
         // Second run: every stage is skipped and nothing is rewritten.
         var stamp = File.GetLastWriteTimeUtc(Path.Combine(study, "results", "faithfulness.csv"));
@@ -72,12 +69,12 @@ public class ReproduceTests : IDisposable
     [Fact]
     public void Report_on_a_malformed_results_file_exits_2_naming_the_file()
     {
-        var res = Path.Combine(_dir, "res");
+        var res = Path.Combine(Dir, "res");
         Directory.CreateDirectory(res);
         File.WriteAllText(Path.Combine(res, "manifest.json"), "{\"task\": \"dyck\"");
-        var (code, _, stderr) = CliRunner.Run("report", res, "--out", Path.Combine(_dir, "rep"));
+        var (code, _, stderr) = CliRunner.Run("report", res, "--out", Path.Combine(Dir, "rep"));
         Assert.Equal(2, code);
         Assert.Contains("manifest.json", stderr);
-        Assert.False(Directory.Exists(Path.Combine(_dir, "rep")));
+        Assert.False(Directory.Exists(Path.Combine(Dir, "rep")));
     }
 }

@@ -6,14 +6,11 @@ using TorchSharp;
 
 namespace Mirage.Tests;
 
-public class SafetensorsTests : IDisposable
+public class SafetensorsTests : TempDirectoryTests
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("mirage-st-").FullName;
-    public void Dispose() => Directory.Delete(_dir, true);
-
     string Write(string header, byte[] data)
     {
-        var path = Path.Combine(_dir, Guid.NewGuid() + ".safetensors");
+        var path = Path.Combine(Dir, Guid.NewGuid() + ".safetensors");
         var h = Encoding.UTF8.GetBytes(header);
         var len = new byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)h.Length);
@@ -26,7 +23,7 @@ public class SafetensorsTests : IDisposable
     {
         TorchRuntime.Init();
         torch.manual_seed(0);
-        var path = Path.Combine(_dir, "a.safetensors");
+        var path = Path.Combine(Dir, "a.safetensors");
         var t = new Dictionary<string, torch.Tensor> { ["w"] = torch.randn(3, 4), ["b"] = torch.randn(5, dtype: torch.float64), ["i"] = torch.arange(7L) };
         Safetensors.Save(path, t, new Dictionary<string, string> { ["format"] = "pt" });
         var (back, meta) = Safetensors.Load(path);
@@ -43,7 +40,7 @@ public class SafetensorsTests : IDisposable
     public void Truncated_file_is_rejected_naming_the_file()
     {
         TorchRuntime.Init();
-        var path = Path.Combine(_dir, "t.safetensors");
+        var path = Path.Combine(Dir, "t.safetensors");
         Safetensors.Save(path, new Dictionary<string, torch.Tensor> { ["w"] = torch.ones(10, 10) });
         var bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(path, bytes[..(bytes.Length - 17)]);
@@ -73,7 +70,7 @@ public class SafetensorsTests : IDisposable
     [Fact]
     public void Header_size_larger_than_the_file_is_rejected()
     {
-        var path = Path.Combine(_dir, "h.safetensors");
+        var path = Path.Combine(Dir, "h.safetensors");
         var len = new byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(len, 1_000_000);
         File.WriteAllBytes(path, [.. len, .. "{}"u8.ToArray()]);

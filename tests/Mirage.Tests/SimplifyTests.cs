@@ -1,7 +1,6 @@
 using Mirage.Model;
 using Mirage.Native;
 using Mirage.Simplify;
-using Mirage.Tests.Fakes;
 using TorchSharp;
 using static TorchSharp.torch;
 

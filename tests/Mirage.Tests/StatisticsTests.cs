@@ -1,6 +1,5 @@
 using Mirage.Reports;
 using Mirage.Statistics;
-using Mirage.Tests.Fakes;
 
 namespace Mirage.Tests;
 
@@ -178,10 +177,10 @@ public class StatisticsTests
         {
             syn.Add("pca", r, "iid", agree: 0.96);
             syn.Add("pca", r, "ood", agree: 0.88);
-            syn.Add("pca", r, "iid", agree: 0.96, category: Mirage.Study.ProxyStage.OracleTrainFit);
-            syn.Add("pca", r, "ood", agree: 0.88, category: Mirage.Study.ProxyStage.OracleTrainFit);
-            syn.Add("pca", r, "iid", agree: 0.96, category: Mirage.Study.ProxyStage.OracleSplitFit);
-            syn.Add("pca", r, "ood", agree: ownOod, category: Mirage.Study.ProxyStage.OracleSplitFit);
+            syn.Add("pca", r, "iid", agree: 0.96, category: Mirage.Statistics.OutcomeKey.OracleTrainFit);
+            syn.Add("pca", r, "ood", agree: 0.88, category: Mirage.Statistics.OutcomeKey.OracleTrainFit);
+            syn.Add("pca", r, "iid", agree: 0.96, category: Mirage.Statistics.OutcomeKey.OracleSplitFit);
+            syn.Add("pca", r, "ood", agree: ownOod, category: Mirage.Statistics.OutcomeKey.OracleSplitFit);
         }
         var results = syn.Results(Splits, resamples: 2000, oracle: true);
         var line = Assert.Single(Findings.From(results), f => f.StartsWith("Capacity or shift — pca at blocks.0.attn head 0"));

@@ -3,12 +3,9 @@ using System.Text.RegularExpressions;
 namespace Mirage.Tests;
 
 /// <summary>A study as tasks: listing them, running one with its inputs in place or refused without, and Slurm scripts.</summary>
-public class StudyTasksTests : IDisposable
+public class StudyTasksTests : TempDirectoryTests
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("mirage-tasks-").FullName;
-    public void Dispose() => Directory.Delete(_dir, true);
-
-    string[] Study(params string[] more) => ["reproduce", "dyck", "--scale", "quick", "--seeds", "2", "--out", Path.Combine(_dir, "s"), "--quiet", .. more];
+    string[] Study(params string[] more) => ["reproduce", "dyck", "--scale", "quick", "--seeds", "2", "--out", Path.Combine(Dir, "s"), "--quiet", .. more];
 
     [Fact]
     public void A_task_runs_only_once_its_inputs_are_done_and_the_list_says_which_are()
@@ -31,7 +28,7 @@ public class StudyTasksTests : IDisposable
         Assert.Matches(new Regex(@"proxies:1\s*│\s*train:1\s*│\s*to do"), list);
         Assert.Matches(new Regex(@"report\s*│\s*proxies:0, proxies:1\s*│\s*to do"), list);
         // Each task records its own completion: no file shared by tasks that may finish at once.
-        Assert.True(File.Exists(Path.Combine(_dir, "s", "stages", "data.json")));
+        Assert.True(File.Exists(Path.Combine(Dir, "s", "stages", "data.json")));
     }
 
     [Fact]
@@ -39,7 +36,7 @@ public class StudyTasksTests : IDisposable
     {
         var (code, stdout, stderr) = CliRunner.Run(Study("--plan", "slurm", "--partition", "gpu", "--time", "01:00:00", "--mem", "4G", "--account", "lab"));
         Assert.True(code == 0, stderr);
-        var dir = Path.Combine(_dir, "s", "slurm");
+        var dir = Path.Combine(Dir, "s", "slurm");
         foreach (var stage in new[] { "data", "train", "proxies", "report" }) Assert.Contains($"wrote {Path.Combine(dir, stage + ".sbatch")}", stdout);
         var train = File.ReadAllText(Path.Combine(dir, "train.sbatch"));
         Assert.Contains("#SBATCH --array=0-1", train);
@@ -49,7 +46,7 @@ public class StudyTasksTests : IDisposable
         Assert.Contains("#SBATCH --mem=4G", train);
         Assert.Contains("#SBATCH --account=lab", train);
         Assert.Contains("--task \"train:${SLURM_ARRAY_TASK_ID}\"", train);
-        Assert.Contains($"--out {Path.Combine(_dir, "s")} ", train);   // absolute, so any node finds it
+        Assert.Contains($"--out {Path.Combine(Dir, "s")} ", train);   // absolute, so any node finds it
         var report = File.ReadAllText(Path.Combine(dir, "report.sbatch"));
         Assert.DoesNotContain("--array", report);
         Assert.Contains("--task \"report\"", report);

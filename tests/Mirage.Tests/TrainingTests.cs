@@ -1,14 +1,10 @@
 using Mirage.Model;
-using Mirage.Tests.Fakes;
 using Mirage.Training;
 
 namespace Mirage.Tests;
 
-public class TrainingTests : IDisposable
+public class TrainingTests : TempDirectoryTests
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("mirage-train-").FullName;
-    public void Dispose() => Directory.Delete(_dir, true);
-
     static readonly ModelConfig Tiny = new() { Layers = 1, Heads = 2, DModel = 16, DMlp = 32, ContextLength = 40 };
     static readonly TrainConfig Short = new() { Steps = 24, BatchSize = 16, WarmupSteps = 4, EvalEvery = 8, EvalSequences = 20, CheckpointEvery = 8, TargetAccuracy = 0, LengthBucketBatches = 2, LearningRate = 3e-3 };
 
@@ -18,7 +14,7 @@ public class TrainingTests : IDisposable
     public void Interrupted_and_resumed_run_ends_bit_identical_to_an_uninterrupted_one()
     {
         var data = ToyTask.Data();
-        string a = Path.Combine(_dir, "a"), b = Path.Combine(_dir, "b");
+        string a = Path.Combine(Dir, "a"), b = Path.Combine(Dir, "b");
         var full = new Trainer(data, Tiny, Short, a).Train();
         Assert.Equal("step_budget", full.StopReason);
         Assert.Equal(24, full.Step);
@@ -41,7 +37,7 @@ public class TrainingTests : IDisposable
     {
         var data = ToyTask.Data();
         var ema = Short with { EmaDecay = 0.9 };
-        string a = Path.Combine(_dir, "ema-a"), b = Path.Combine(_dir, "ema-b"), raw = Path.Combine(_dir, "ema-raw");
+        string a = Path.Combine(Dir, "ema-a"), b = Path.Combine(Dir, "ema-b"), raw = Path.Combine(Dir, "ema-raw");
         new Trainer(data, Tiny, ema, a).Train();
         new Trainer(data, Tiny, ema, b) { StopAfterStep = 13 }.Train();
         new Trainer(data, Tiny, ema, b).Train();
@@ -63,7 +59,7 @@ public class TrainingTests : IDisposable
     public void Training_lowers_the_loss_and_a_finished_run_is_not_retrained()
     {
         var data = ToyTask.Data();
-        var run = Path.Combine(_dir, "r");
+        var run = Path.Combine(Dir, "r");
         new Trainer(data, Tiny, Short with { Steps = 60 }, run).Train();
         var losses = File.ReadLines(Path.Combine(run, "loss.csv")).Skip(1).Select(l => double.Parse(l.Split(',')[2], System.Globalization.CultureInfo.InvariantCulture)).ToList();
         Assert.True(losses.TakeLast(5).Average() < losses.Take(5).Average() - 0.3, $"loss went from {losses.Take(5).Average():F3} to {losses.TakeLast(5).Average():F3}");
@@ -77,7 +73,7 @@ public class TrainingTests : IDisposable
     public void Same_seed_gives_bit_identical_weights_and_a_different_seed_does_not()
     {
         var data = ToyTask.Data();
-        string a = Path.Combine(_dir, "s1"), b = Path.Combine(_dir, "s2"), c = Path.Combine(_dir, "s3");
+        string a = Path.Combine(Dir, "s1"), b = Path.Combine(Dir, "s2"), c = Path.Combine(Dir, "s3");
         new Trainer(data, Tiny, Short with { Steps = 8 }, a).Train();
         new Trainer(data, Tiny, Short with { Steps = 8 }, b).Train();
         new Trainer(data, Tiny, Short with { Steps = 8, Seed = 1 }, c).Train();
@@ -106,7 +102,7 @@ public class TrainingTests : IDisposable
     public void Resuming_with_different_settings_or_data_is_refused_and_leaves_the_checkpoint()
     {
         var data = ToyTask.Data();
-        var run = Path.Combine(_dir, "m");
+        var run = Path.Combine(Dir, "m");
         new Trainer(data, Tiny, Short with { Steps = 8 }, run).Train();
         var before = Weights(run);
         var e = Assert.Throws<UserError>(() => new Trainer(data, Tiny with { DModel = 32 }, Short with { Steps = 8 }, run).Train());
@@ -122,7 +118,7 @@ public class TrainingTests : IDisposable
     public void Nan_loss_is_a_clear_error_and_keeps_the_last_checkpoint()
     {
         var data = ToyTask.Data();
-        var run = Path.Combine(_dir, "nan");
+        var run = Path.Combine(Dir, "nan");
         var e = Assert.Throws<UserError>(() => new Trainer(data, Tiny, Short with { LearningRate = 1e30, WarmupSteps = 0, GradClip = 0 }, run).Train());
         Assert.Contains("diverged", e.Message);
         Assert.False(Checkpoint.Exists(run));
@@ -157,7 +153,7 @@ public class TrainingTests : IDisposable
     [Fact]
     public void A_config_section_replaces_only_the_fields_it_names_and_keeps_the_tasks_defaults()
     {
-        var path = Path.Combine(_dir, "train.json");
+        var path = Path.Combine(Dir, "train.json");
         File.WriteAllText(path, """{"training": {"steps": 123, "learning_rate": 0.002}}""");
         var doc = Mirage.IO.Json.LoadConfigDocument<Mirage.Cli.Commands.TrainCommand.TrainFile>(path, "training config");
         var t = Mirage.IO.Json.Overlay(TrainingDefaults.Dyck, doc, "training", path);

@@ -2,9 +2,11 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Mirage.Benchmarks;
+using Mirage.Cli.Terminal;
 using Mirage.Faithfulness;
 using Mirage.IO;
 using Mirage.Simplify;
+using Mirage.Study;
 using Mirage.Tasks;
 using Spectre.Console;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Mirage.Cli.Display;
+using Mirage.Cli.Terminal;
 using Mirage.IO;
 using Mirage.Study;
 using Mirage.Tasks;

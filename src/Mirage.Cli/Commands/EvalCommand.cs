@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using Mirage.Cli.Terminal;
 using Mirage.Evaluation;
 using Mirage.IO;
 using Mirage.Native;
+using Mirage.Study;
 using Mirage.Tasks;
 using Mirage.Training;
 using Spectre.Console;

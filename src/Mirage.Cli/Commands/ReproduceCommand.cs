@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Mirage.Cli.Display;
+using Mirage.Cli.Terminal;
 using Mirage.IO;
 using Mirage.Study;
 using Mirage.Tasks.Code;

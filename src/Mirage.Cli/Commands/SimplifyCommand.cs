@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Mirage.Cli.Display;
+using Mirage.Cli.Terminal;
 using Mirage.Faithfulness;
 using Mirage.IO;
 using Mirage.Simplify;

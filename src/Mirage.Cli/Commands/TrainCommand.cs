@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Mirage.Cli.Display;
+using Mirage.Cli.Terminal;
 using Mirage.IO;
 using Mirage.Model;
 using Mirage.Study;

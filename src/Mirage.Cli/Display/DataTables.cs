@@ -1,3 +1,4 @@
+using Mirage.Cli.Terminal;
 using Mirage.Tasks.Code;
 using Mirage.Tasks.Dyck;
 using Spectre.Console;

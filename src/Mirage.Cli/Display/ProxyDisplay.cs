@@ -1,3 +1,4 @@
+using Mirage.Cli.Terminal;
 using Mirage.Faithfulness;
 using Mirage.Study;
 using Spectre.Console;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Mirage.Cli.Terminal;
 using Mirage.Faithfulness;
 using Mirage.Study;
 using Mirage.Tasks.Code;

@@ -1,3 +1,4 @@
+using Mirage.Cli.Terminal;
 using Mirage.Training;
 using Spectre.Console;
 

@@ -12,12 +12,6 @@ namespace Mirage.IO;
 /// </summary>
 public static class ConfigKeys
 {
-    /// <summary>Keys a config record documents but a user may not set (they come from the data).</summary>
-    static readonly Dictionary<(Type, string), string> NotSettable = new()
-    {
-        [(typeof(Model.ModelConfig), "vocab_size")] = "comes from the data's vocabulary",
-    };
-
     public static void Check(Type type, JsonElement element, string path, string prefix = "")
     {
         if (element.ValueKind != JsonValueKind.Object) return;   // a wrong type is the deserializer's message
@@ -30,7 +24,7 @@ public static class ConfigKeys
                 var hint = Closest(p.Name, fields.Keys) is string c ? $"did you mean \"{prefix}{c}\"? " : "";
                 throw new UserError($"{path}: unknown key \"{key}\"; {hint}valid keys{(prefix == "" ? "" : $" of {prefix.TrimEnd('.')}")}: {string.Join(", ", fields.Keys)}");
             }
-            if (NotSettable.TryGetValue((type, p.Name), out var why)) throw new UserError($"{path}: key \"{key}\" cannot be set: it {why}; remove it");
+            if (prop.GetCustomAttribute<NotSettableAttribute>() is { } no) throw new UserError($"{path}: key \"{key}\" cannot be set: it {no.Why}; remove it");
             var t = Nullable.GetUnderlyingType(prop.PropertyType) ?? prop.PropertyType;
             if (IsRecord(t)) Check(t, p.Value, path, key + ".");
         }

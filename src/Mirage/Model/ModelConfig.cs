@@ -12,6 +12,7 @@ public sealed record ModelConfig
     public int DHead { get; init; } = 0;
     public int DMlp { get; init; } = 512;
     public int ContextLength { get; init; } = 130;
+    [IO.NotSettable("comes from the data's vocabulary")]
     public int VocabSize { get; init; } = 0;
 
     [System.Text.Json.Serialization.JsonIgnore]

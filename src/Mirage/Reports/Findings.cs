@@ -58,8 +58,8 @@ public static class Findings
             foreach (var split in r.Splits.Where(s => s != st.Reference))
                 foreach (var p in ps)
                 {
-                    var train = st.Find(StudyStatistics.AgreementGap, proxy, p, site, head, split, Study.ProxyStage.OracleTrainFit);
-                    var own = st.Find(StudyStatistics.AgreementGap, proxy, p, site, head, split, Study.ProxyStage.OracleSplitFit);
+                    var train = st.Find(StudyStatistics.AgreementGap, proxy, p, site, head, split, OutcomeKey.OracleTrainFit);
+                    var own = st.Find(StudyStatistics.AgreementGap, proxy, p, site, head, split, OutcomeKey.OracleSplitFit);
                     if (train is not { Significant: true, Estimate: > 0 } || own?.Estimate is null) continue;
                     string at = $"{split}{(sym is null ? "" : $" {sym}={p}")}";
                     string nums = $"{Format.F(train.Estimate!.Value, 3)} → {Format.F(own.Estimate.Value, 3)} {Format.Interval(own.CiLow, own.CiHigh)}";

@@ -212,7 +212,7 @@ public static class ReportBuilder
         foreach (var (proxy, site, head) in r.Targets().Where(t => Simplify.ProxyCatalog.Describe(t.Proxy)?.NeedsData == true))
         {
             var p = r.Chosen(proxy, site, head);
-            foreach (var (fit, category) in new[] { ("train", Study.ProxyStage.OracleTrainFit), ("the split", Study.ProxyStage.OracleSplitFit) })
+            foreach (var (fit, category) in new[] { ("train", Statistics.OutcomeKey.OracleTrainFit), ("the split", Statistics.OutcomeKey.OracleSplitFit) })
                 rows.Add(new[] { Findings.Label(proxy, p, site, head), fit }.Concat(r.Splits.Select(s =>
                 {
                     var a = st.Find(Statistics.StudyStatistics.Agreement, proxy, p, site, head, s, category);

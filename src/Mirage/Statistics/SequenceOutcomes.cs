@@ -12,6 +12,9 @@ public sealed record OutcomeKey(int Seed, string Proxy, int? Parameter, string S
 {
     public const string AllCategories = "all";
 
+    /// <summary>Category names of the oracle control's outcomes: the held-out half of a split, scored with the train-fitted and the split-fitted proxy.</summary>
+    public const string OracleTrainFit = "oracle:train_fit", OracleSplitFit = "oracle:split_fit";
+
     /// <summary>The tensor name in outcomes.safetensors, e.g. <c>seed=0/proxy=pca/parameter=16/site=blocks.0.attn/head=0/split=iid/category=all/metric=agreement/numerator</c>.</summary>
     public string TensorName(string part) =>
         $"seed={Seed}/proxy={Proxy}/parameter={Parameter}/site={Site}/head={Head}/split={Split}/category={Category}/metric={Metric}/{part}";

@@ -41,9 +41,6 @@ public sealed class ProxyStage(TaskData taskData, SimplifyConfig config)
     /// </summary>
     public int FitN => Math.Min(config.FitN, data.Splits.TryGetValue(config.FitSplit, out var s) ? s.Count : config.FitN);
 
-    /// <summary>Category names of the oracle control's outcomes: the held-out half of a split, scored with the train-fitted and the split-fitted proxy.</summary>
-    public const string OracleTrainFit = "oracle:train_fit", OracleSplitFit = "oracle:split_fit";
-
     /// <summary>
     /// Every check of the settings and runs that needs no computation: proxies, sweeps, sites, heads, the runs'
     /// checkpoints (weights finite) against the data. The CLI calls it before it claims the output directory.
@@ -199,7 +196,7 @@ public sealed class ProxyStage(TaskData taskData, SimplifyConfig config)
                 results.ScoringRows.AddRange(FaithfulnessRows.ForVariants(seed, runLabel, spliced, splits, config.BootstrapResamples));
                 results.Outcomes.AddRange(FaithfulnessRows.Outcomes(seed, spliced, splits, data.Task.Categories));
                 if (oracle[i].Split.Count == 0) continue;
-                foreach (var (fit, category, s) in new[] { ("train", OracleTrainFit, oracle[i].Train), ("split", OracleSplitFit, oracle[i].Split) })
+                foreach (var (fit, category, s) in new[] { ("train", Statistics.OutcomeKey.OracleTrainFit, oracle[i].Train), ("split", Statistics.OutcomeKey.OracleSplitFit, oracle[i].Split) })
                 {
                     results.OracleRows.AddRange(FaithfulnessRows.ForOracle(seed, runLabel, spliced, s, fit, config.BootstrapResamples));
                     results.Outcomes.AddRange(FaithfulnessRows.OutcomesAs(seed, spliced, s, category));

@@ -1,4 +1,5 @@
 using System.Text;
+using static Mirage.Tests.Fakes.CorpusFiles;
 
 namespace Mirage.Tests.Hostile;
 
@@ -62,31 +63,6 @@ public sealed class HostileFixture : IDisposable
         Directory.CreateDirectory(to);
         foreach (var f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
         foreach (var d in Directory.GetDirectories(from)) Copy(d, Path.Combine(to, Path.GetFileName(d)));
-    }
-
-    static void Write(string path, string text)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, text);
-    }
-
-    /// <summary>Python-like text with depth 0, 1, 2 and (every third block) 4 nesting.</summary>
-    static string PyFile(int i)
-    {
-        var sb = new StringBuilder();
-        for (int k = 0; k < 10; k++)
-        {
-            sb.Append($"def func_{i}_{k}(alpha, beta):\n    value = alpha + beta * {k}\n    return compute(value, [beta])\n");
-            if ((i + k) % 3 == 0) sb.Append("    data = {'k': [(1, 2), (3, (4, 5))]}\n");
-        }
-        return sb.ToString();
-    }
-
-    static string JavaFile(int i)
-    {
-        var sb = new StringBuilder($"package demo;\n\npublic class Cls{i} {{\n");
-        for (int k = 0; k < 12; k++) sb.Append($"    @Override\n    public int m{k}(int x) {{ return x * {k}; }}\n");
-        return sb.Append("}\n").ToString();
     }
 
     public void Dispose()

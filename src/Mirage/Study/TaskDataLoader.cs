@@ -1,9 +1,10 @@
 using System.Text.Json;
 using Mirage.IO;
+using Mirage.Tasks;
 using Mirage.Tasks.Code;
 using Mirage.Tasks.Dyck;
 
-namespace Mirage.Tasks;
+namespace Mirage.Study;
 
 /// <summary>Loads any task's data directory, dispatching on the "task" field of its manifest.json.</summary>
 public static class TaskDataLoader

@@ -1,4 +1,4 @@
-namespace Mirage.Cli;
+namespace Mirage.Cli.Terminal;
 
 /// <summary>
 /// An IProgress that reports on the caller's thread at once. System.Progress posts to the thread pool, so lines could

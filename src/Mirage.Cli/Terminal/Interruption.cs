@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Mirage.Cli;
+namespace Mirage.Cli.Terminal;
 
 /// <summary>
 /// SIGINT (Ctrl-C) and SIGTERM while a command that can stop cleanly runs (train, simplify, reproduce): the first

@@ -20,9 +20,14 @@ public static class CliProcess
     }
 
     /// <summary>Runs to completion (or fails the test after <paramref name="timeoutSeconds"/>).</summary>
-    public static (int Code, string Stdout, string Stderr) Run(string workDir, string[] args, int timeoutSeconds = 300)
+    public static (int Code, string Stdout, string Stderr) Run(string workDir, string[] args, int timeoutSeconds = 300) =>
+        Run(StartInfo(workDir, args), timeoutSeconds);
+
+    /// <summary>Runs a start info from <see cref="StartInfo"/> that the caller changed (e.g. its environment).</summary>
+    public static (int Code, string Stdout, string Stderr) Run(ProcessStartInfo psi, int timeoutSeconds = 300)
     {
-        using var p = Process.Start(StartInfo(workDir, args))!;
+        var args = psi.ArgumentList.Skip(1);
+        using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(timeoutSeconds * 1000))

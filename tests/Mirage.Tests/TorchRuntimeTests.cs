@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Mirage.Tests;
 
-public class TorchRuntimeTests
+public class TorchRuntimeTests : TempDirectoryTests
 {
     [Fact]
     public void Libtorch_loads_and_a_seeded_matmul_matches_a_plain_CSharp_product()
@@ -34,5 +34,24 @@ public class TorchRuntimeTests
         TorchRuntime.Init();
         Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "libmklshim.so")), "build/Native.targets should compile libmklshim.so into the output folder");
         if (Environment.GetEnvironmentVariable("MIRAGE_MKL_SHIM") != "0") Assert.True(TorchRuntime.MklShimLoaded);
+    }
+
+    [Theory]
+    [InlineData(null, "0")]                // unset: Mirage chooses passive waiting (libgomp's own default spins 300000 times)
+    [InlineData("ACTIVE", "30000000000")]  // the user's choice stands
+    public void OpenMP_waits_passively_unless_the_user_chose_a_policy(string? userPolicy, string spinCount)
+    {
+        // libgomp reads OMP_WAIT_POLICY once, when it loads; OMP_DISPLAY_ENV=VERBOSE makes it print the spin count it
+        // derived (its OMP_WAIT_POLICY line says PASSIVE for "unset" too). A separate process, because this one may
+        // have loaded libtorch already, and with the variable cleared, because this process's environment may carry
+        // Mirage's choice.
+        Assert.Equal(0, CliProcess.Run(Dir, "data", "dyck", "--out", "d", "--train", "200", "--per-split", "20").Code);
+        var psi = CliProcess.StartInfo(Dir, "train", "--data", "d", "--out", "r", "--steps", "1", "--threads", "2", "--quiet");
+        psi.Environment.Remove("OMP_WAIT_POLICY");
+        if (userPolicy is not null) psi.Environment["OMP_WAIT_POLICY"] = userPolicy;
+        psi.Environment["OMP_DISPLAY_ENV"] = "VERBOSE";
+        var (code, stdout, stderr) = CliProcess.Run(psi);
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"GOMP_SPINCOUNT = '{spinCount}'", stdout + stderr);
     }
 }

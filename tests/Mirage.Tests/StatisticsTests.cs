@@ -25,6 +25,28 @@ public class StatisticsTests
     }
 
     [Fact]
+    public void Bootstrap_draws_are_shared_so_a_vector_resamples_the_same_alone_or_with_others()
+    {
+        // The statistics resample one target's vectors at a time: this is only the study's bootstrap if a vector's
+        // replicate sums do not depend on the vectors resampled beside it, and every draw takes n sequences.
+        const int n = 37, resamples = 500;
+        var rng = new Random(3);
+        var vectors = Enumerable.Range(0, 6).Select(_ => Enumerable.Range(0, n).Select(_ => rng.Next(0, 9)).ToArray()).ToList();
+        var together = new SequenceDraws(n, resamples, 11).Sums(vectors);
+        for (int v = 0; v < vectors.Count; v++)
+            Assert.Equal(together[v], new SequenceDraws(n, resamples, 11).Sums([vectors[v]])[0]);
+        Assert.Equal(together[2], PooledBootstrap.ReplicateSums([vectors[2]], n, resamples, 11)[0]);
+        var ones = new SequenceDraws(n, resamples, 11).Sums([Enumerable.Repeat(1, n).ToArray()])[0];
+        Assert.All(ones, s => Assert.Equal(n, s));
+        // Each sequence's count, summed over all sequences, is n; and the draws vary (not every sequence once).
+        var indicators = Enumerable.Range(0, n).Select(j => Enumerable.Range(0, n).Select(i => i == j ? 1 : 0).ToArray()).ToList();
+        var perSequence = new SequenceDraws(n, resamples, 11).Sums(indicators);
+        for (int b = 0; b < resamples; b++) Assert.Equal(n, perSequence.Sum(c => c[b]));
+        Assert.Contains(perSequence, c => c.Any(x => x == 0));
+        Assert.NotEqual(together[0], new SequenceDraws(n, resamples, 12).Sums([vectors[0]])[0]);
+    }
+
+    [Fact]
     public void A_planted_gap_is_significant_and_its_pooled_interval_covers_it()
     {
         var syn = new SyntheticOutcomes(seeds: 3, sequences: 300, positions: 8, randomSeed: 1);

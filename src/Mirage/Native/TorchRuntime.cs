@@ -26,7 +26,25 @@ public static class TorchRuntime
     [DllImport("libc.so.6", EntryPoint = "setenv")]
     static extern int SetEnv(string name, string value, int overwrite);
 
+    [DllImport("libc.so.6", EntryPoint = "malloc_trim")]
+    static extern int MallocTrim(nuint pad);
+
     const int M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3;
+
+    /// <summary>
+    /// Gives memory that is free but still held back to the system: a full, compacting collection of the managed heap,
+    /// then glibc's free pages (kept on purpose while a step loop runs, see <see cref="TuneMalloc"/>). For the end of
+    /// one task of several in a process, so that the next task's peak does not stack on this one's.
+    /// </summary>
+    public static void ReleaseFreedMemory()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();   // tensors freed by finalizers release their native memory here
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        if (!OperatingSystem.IsLinux()) return;
+        try { MallocTrim(0); }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }   // not glibc: nothing to trim
+    }
 
     /// <summary>What Mirage sets OMP_WAIT_POLICY to when the user has not set it.</summary>
     public const string DefaultWaitPolicy = "PASSIVE";

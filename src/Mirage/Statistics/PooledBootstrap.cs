@@ -18,21 +18,8 @@ public static class PooledBootstrap
     /// For each vector (one per sequence of a split), its sum over each of <paramref name="resamples"/> bootstrap
     /// draws of the sequences. Draw b is the same for every vector.
     /// </summary>
-    public static long[][] ReplicateSums(IReadOnlyList<int[]> vectors, int sequences, int resamples, int seed)
-    {
-        foreach (var v in vectors)
-            if (v.Length != sequences) throw new ArgumentException($"vector of length {v.Length} on a split of {sequences} sequences");
-        var result = vectors.Select(_ => new long[resamples]).ToArray();
-        var rng = new Random(seed);
-        var counts = new int[sequences];
-        for (int b = 0; b < resamples; b++)
-        {
-            Array.Clear(counts);
-            for (int j = 0; j < sequences; j++) counts[rng.Next(sequences)]++;
-            for (int v = 0; v < vectors.Count; v++) result[v][b] = Dot(counts, vectors[v]);
-        }
-        return result;
-    }
+    public static long[][] ReplicateSums(IReadOnlyList<int[]> vectors, int sequences, int resamples, int seed) =>
+        new SequenceDraws(sequences, resamples, seed).Sums(vectors);
 
     /// <summary>How often each of <paramref name="seeds"/> seeds is drawn in each replicate (rows sum to the seed count).</summary>
     public static int[][] SeedDraws(int seeds, int resamples, int seed)
@@ -48,7 +35,7 @@ public static class PooledBootstrap
         return draws;
     }
 
-    static long Dot(int[] a, int[] b)
+    internal static long Dot(ReadOnlySpan<int> a, ReadOnlySpan<int> b)
     {
         long sum = 0;
         int i = 0, w = Vector<int>.Count;
@@ -58,7 +45,7 @@ public static class PooledBootstrap
         {
             var acc = Vector<int>.Zero;
             int end = Math.Min(a.Length - w + 1, i + 4096);
-            for (; i < end; i += w) acc += new Vector<int>(a, i) * new Vector<int>(b, i);
+            for (; i < end; i += w) acc += new Vector<int>(a[i..]) * new Vector<int>(b[i..]);
             sum += Vector.Sum(Vector.AsVectorInt64(Vector.WidenLower(acc)) + Vector.AsVectorInt64(Vector.WidenUpper(acc)));
         }
         for (; i < a.Length; i++) sum += (long)a[i] * b[i];

@@ -75,50 +75,56 @@ public sealed class StudyStatistics
             foreach (var split in splits.Where(lengths.ContainsKey))
                 bins[split] = lengths[split].Select(l => Evaluation.LengthBins.Of(l, lengthBinWidth)).ToArray();
 
-        // Per split: every vector the statistics need (each cell's counts, and per length bin the agreeing and scored
-        // positions), resampled in one pass.
-        var full = new Dictionary<(int Seed, Target T, string Split, string Part), long>();
-        var reps = new Dictionary<(int Seed, Target T, string Split, string Part), long[]>();
+        // Per split: its sequence count (every cell must agree) and its bootstrap draws, made once and shared by all
+        // statistics on the split. Replicates are then made one target at a time and dropped after it.
+        var draws = new Dictionary<string, SequenceDraws>();
         foreach (var split in splits)
         {
-            var vectors = new List<int[]>();
-            var keys = new List<(int, Target, string, string)>();
-            int n = -1;
-            foreach (var t in targets)
-                foreach (var seed in seeds)
-                {
-                    var present = Needed.Select(m => cells.GetValueOrDefault(new OutcomeKey(seed, t.Proxy, t.Parameter, t.Site, t.Head, split, t.Category, m))).ToArray();
-                    if (present.Any(c => c is null)) continue;
-                    n = n < 0 ? present[0]!.Numerator.Length : n;
-                    if (present.Any(c => c!.Numerator.Length != n))
-                        throw new UserError($"outcomes of split {split} have different sequence counts ({n} and {present.First(c => c!.Numerator.Length != n)!.Numerator.Length})");
-                    foreach (var (c, part) in present.Zip(Needed)) { vectors.Add(Counts(c!.Numerator, c.Key)); keys.Add((seed, t, split, part)); }
-                    var agreeing = vectors[^3];
-                    var scored = Counts(present[0]!.Denominator, present[0]!.Key);
-                    vectors.Add(scored); keys.Add((seed, t, split, "scored"));
-                    if (bins.TryGetValue(split, out var bin) && bin.Length == n)
-                        foreach (var b in bin.Distinct().Order())
-                        {
-                            vectors.Add(Masked(agreeing, bin, b)); keys.Add((seed, t, split, $"agreement@{b}"));
-                            vectors.Add(Masked(scored, bin, b)); keys.Add((seed, t, split, $"scored@{b}"));
-                        }
-                }
-            if (vectors.Count == 0) continue;
-            var sums = PooledBootstrap.ReplicateSums(vectors, n, resamples, StableHash.Of("pooled-bootstrap", split, n, resamples));
-            for (int i = 0; i < keys.Count; i++) { reps[keys[i]] = sums[i]; full[keys[i]] = vectors[i].Sum(x => (long)x); }
+            var sizes = cells.Values.Where(c => c.Key.Split == split).Select(c => c.Numerator.Length).Distinct().ToArray();
+            if (sizes.Length > 1) throw new UserError($"outcomes of split {split} have different sequence counts ({sizes[0]} and {sizes[1]})");
+            if (sizes.Length == 1) draws[split] = new SequenceDraws(sizes[0], resamples, StableHash.Of("pooled-bootstrap", split, sizes[0], resamples));
         }
 
         var rows = new List<StatRow>();
         var tests = new List<int>();   // indices into rows that are tests
         foreach (var t in targets)
         {
+            // Every vector this target needs (each cell's counts, and per length bin the agreeing and scored
+            // positions): their exact sums, and their sums under every draw of their split.
+            var full = new Dictionary<(int Seed, string Split, string Part), long>();
+            var reps = new Dictionary<(int Seed, string Split, string Part), long[]>();
+            foreach (var split in splits)
+            {
+                if (!draws.TryGetValue(split, out var splitDraws)) continue;
+                var vectors = new List<int[]>();
+                var keys = new List<(int, string, string)>();
+                foreach (var seed in seeds)
+                {
+                    var present = Needed.Select(m => cells.GetValueOrDefault(new OutcomeKey(seed, t.Proxy, t.Parameter, t.Site, t.Head, split, t.Category, m))).ToArray();
+                    if (present.Any(c => c is null)) continue;
+                    foreach (var (c, part) in present.Zip(Needed)) { vectors.Add(Counts(c!.Numerator, c.Key)); keys.Add((seed, split, part)); }
+                    var agreeing = vectors[^3];
+                    var scored = Counts(present[0]!.Denominator, present[0]!.Key);
+                    vectors.Add(scored); keys.Add((seed, split, "scored"));
+                    if (bins.TryGetValue(split, out var bin) && bin.Length == splitDraws.Sequences)
+                        foreach (var b in bin.Distinct().Order())
+                        {
+                            vectors.Add(Masked(agreeing, bin, b)); keys.Add((seed, split, $"agreement@{b}"));
+                            vectors.Add(Masked(scored, bin, b)); keys.Add((seed, split, $"scored@{b}"));
+                        }
+                }
+                if (vectors.Count == 0) continue;
+                var sums = splitDraws.Sums(vectors);
+                for (int i = 0; i < keys.Count; i++) { reps[keys[i]] = sums[i]; full[keys[i]] = vectors[i].Sum(x => (long)x); }
+            }
+
             // Every statistic is a mean over seeds of a per-seed function f of sums of (split, part) vectors: the exact
             // sums give the estimate, the resampled ones each replicate, whose seeds are weighted by how often they were drawn.
             (double? Est, double[] Reps, int Seeds) Pool((string Split, string Part)[] parts, Func<long[], double> f)
             {
-                var per = seeds.Select(s => f(parts.Select(p => full[(s, t, p.Split, p.Part)]).ToArray())).Where(double.IsFinite).ToArray();
+                var per = seeds.Select(s => f(parts.Select(p => full[(s, p.Split, p.Part)]).ToArray())).Where(double.IsFinite).ToArray();
                 double? est = per.Length == 0 ? null : per.Average();
-                var arrays = seeds.Select(s => parts.Select(p => reps[(s, t, p.Split, p.Part)]).ToArray()).ToArray();
+                var arrays = seeds.Select(s => parts.Select(p => reps[(s, p.Split, p.Part)]).ToArray()).ToArray();
                 var buf = new long[parts.Length];
                 var r = new double[resamples];
                 for (int b = 0; b < resamples; b++)
@@ -126,18 +132,18 @@ public sealed class StudyStatistics
                     double sum = 0; int w = 0;
                     for (int i = 0; i < seeds.Length; i++)
                     {
-                        int draws = seedDraws[b][i];
-                        if (draws == 0) continue;
+                        int drawn = seedDraws[b][i];
+                        if (drawn == 0) continue;
                         for (int k = 0; k < buf.Length; k++) buf[k] = arrays[i][k][b];
                         double v = f(buf);
                         if (!double.IsFinite(v)) continue;
-                        sum += draws * v; w += draws;
+                        sum += drawn * v; w += drawn;
                     }
                     r[b] = w == 0 ? double.NaN : sum / w;
                 }
                 return (est, r, per.Length);
             }
-            bool Has(string split) => seeds.All(s => full.ContainsKey((s, t, split, "scored")));
+            bool Has(string split) => seeds.All(s => full.ContainsKey((s, split, "scored")));
             void Add(string test, string split, string reference, (double? Est, double[] Reps, int Seeds) v, bool isTest)
             {
                 var (lo, hi, p) = PooledBootstrap.Summarize(v.Reps);

@@ -1,0 +1,43 @@
+namespace Mirage.Statistics;
+
+/// <summary>
+/// The bootstrap draws of one split's sequences, made once and kept: for each replicate, how often each sequence was
+/// drawn. Every statistic on the split is then resampled with the same draws (common random numbers) whenever it is
+/// needed, so a caller can resample one target's vectors at a time and keep only those replicates: holding every
+/// target's replicates at once took gigabytes at the default study's size. The draws cost 4 bytes per sequence and
+/// replicate (20 MB for 500 sequences and 10,000 replicates).
+/// </summary>
+public sealed class SequenceDraws
+{
+    readonly int[] _counts;   // replicate b's counts are _counts[b * Sequences .. (b + 1) * Sequences)
+
+    public int Sequences { get; }
+    public int Resamples { get; }
+
+    public SequenceDraws(int sequences, int resamples, int seed)
+    {
+        Sequences = sequences;
+        Resamples = resamples;
+        _counts = new int[(long)sequences * resamples];
+        var rng = new Random(seed);
+        for (int b = 0; b < resamples; b++)
+        {
+            var row = _counts.AsSpan(b * sequences, sequences);
+            for (int j = 0; j < sequences; j++) row[rng.Next(sequences)]++;
+        }
+    }
+
+    /// <summary>For each vector (one value per sequence), its sum under each draw.</summary>
+    public long[][] Sums(IReadOnlyList<int[]> vectors)
+    {
+        foreach (var v in vectors)
+            if (v.Length != Sequences) throw new ArgumentException($"vector of length {v.Length} on a split of {Sequences} sequences");
+        var result = vectors.Select(_ => new long[Resamples]).ToArray();
+        for (int b = 0; b < Resamples; b++)
+        {
+            var counts = _counts.AsSpan(b * Sequences, Sequences);
+            for (int v = 0; v < vectors.Count; v++) result[v][b] = PooledBootstrap.Dot(counts, vectors[v]);
+        }
+        return result;
+    }
+}

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Mirage.Cli.Commands;
 using Mirage.Cli.Terminal;
-using Spectre.Console;
 
 namespace Mirage.Cli;
 

@@ -7,7 +7,6 @@ using Mirage.Faithfulness;
 using Mirage.IO;
 using Mirage.Simplify;
 using Mirage.Study;
-using Mirage.Tasks;
 using Spectre.Console;
 
 namespace Mirage.Cli.Commands;

@@ -1,13 +1,10 @@
 using System.CommandLine;
-using System.Diagnostics;
 using Mirage.Cli.Display;
 using Mirage.Cli.Terminal;
 using Mirage.IO;
 using Mirage.Study;
-using Mirage.Tasks;
 using Mirage.Tasks.Code;
 using Mirage.Tasks.Dyck;
-using Spectre.Console;
 
 namespace Mirage.Cli.Commands;
 

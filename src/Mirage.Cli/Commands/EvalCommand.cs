@@ -6,7 +6,6 @@ using Mirage.Evaluation;
 using Mirage.IO;
 using Mirage.Native;
 using Mirage.Study;
-using Mirage.Tasks;
 using Mirage.Training;
 using Spectre.Console;
 

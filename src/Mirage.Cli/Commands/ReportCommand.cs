@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Mirage.Cli.Terminal;
-using Mirage.IO;
 using Mirage.Reports;
 using Mirage.Study;
 

@@ -7,7 +7,6 @@ using Mirage.Model;
 using Mirage.Study;
 using Mirage.Tasks;
 using Mirage.Training;
-using Spectre.Console;
 
 namespace Mirage.Cli.Commands;
 

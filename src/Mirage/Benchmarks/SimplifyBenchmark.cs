@@ -6,7 +6,6 @@ using Mirage.Simplify;
 using Mirage.Study;
 using Mirage.Tasks;
 using Mirage.Training;
-using static TorchSharp.torch;
 
 namespace Mirage.Benchmarks;
 

@@ -1,6 +1,5 @@
 using TorchSharp;
 using static TorchSharp.torch;
-using Mirage.Tasks;
 
 namespace Mirage.Evaluation;
 

@@ -1,5 +1,4 @@
 using TorchSharp;
-using static TorchSharp.torch;
 using Mirage.Model;
 using Mirage.Tasks;
 

@@ -1,4 +1,3 @@
-using Mirage.Faithfulness;
 using Mirage.Simplify;
 using Mirage.Statistics;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Mirage.IO;
-using Mirage.Tasks;
 using Mirage.Tasks.Code;
 using Mirage.Tasks.Dyck;
 

@@ -1,7 +1,6 @@
 using Mirage.Faithfulness;
 using Mirage.IO;
 using Mirage.Statistics;
-using Mirage.Tasks;
 using Mirage.Tasks.Code;
 using Mirage.Tasks.Dyck;
 using Mirage.Training;

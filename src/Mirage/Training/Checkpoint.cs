@@ -2,7 +2,6 @@ using Mirage.IO;
 using Mirage.Model;
 using Mirage.Tasks;
 using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Mirage.Training;
 

@@ -5,7 +5,6 @@ using Mirage.Model;
 using Mirage.Native;
 using Mirage.Tasks;
 using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Mirage.Training;
 

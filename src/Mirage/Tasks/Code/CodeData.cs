@@ -11,7 +11,7 @@ namespace Mirage.Tasks.Code;
 /// </summary>
 public static class CodeData
 {
-    public const string ManifestFile = "manifest.json";
+    public const string ManifestFile = DataManifest.File;
 
     /// <summary>
     /// Readable JSON: only what JSON requires is escaped (quotes, backslashes, control characters), not every
@@ -64,24 +64,15 @@ public static class CodeData
         return manifest;
     }
 
-    public static CodeManifest ReadManifest(string dir)
-    {
-        var path = Path.Combine(dir, ManifestFile);
-        var m = Json.Load<CodeManifest>(path, "code manifest");
-        ManifestHeader.Check(path, m.Task, m.FormatVersion, "code");
-        if (m.Config is null || m.Splits is null || m.Vocabulary is null) throw new UserError($"{path}: config, splits and vocabulary are required");
-        m.Config.Validate(path + " config");
-        var skipped = m.SkippedSplits ?? new Dictionary<string, string>();
-        var missing = CodeSplits.Names.Where(n => !skipped.ContainsKey(n)).Except(m.Splits.Select(s => s.Name)).ToList();
-        if (missing.Count > 0) throw new UserError($"{path}: splits {string.Join(", ", missing)} missing from the manifest");
-        return m;
-    }
+    public static CodeManifest ReadManifest(string dir) => DataManifest.Read<CodeManifest>(dir, "code", "code manifest", (m, path) =>
+        {
+            if (m.Config is null || m.Splits is null || m.Vocabulary is null) throw new UserError($"{path}: config, splits and vocabulary are required");
+            m.Config.Validate(path + " config");
+        },
+        m => CodeSplits.Names.Where(n => m.SkippedSplits is null || !m.SkippedSplits.ContainsKey(n)));
 
     /// <summary>Checks that every split file the manifest lists is there, byte for byte (sha256), without parsing it.</summary>
-    public static void Verify(string dir)
-    {
-        foreach (var info in ReadManifest(dir).Splits) SplitFile.Check(dir, ManifestFile, info.File, info.Sha256);
-    }
+    public static void Verify(string dir) => DataManifest.Verify(dir, ReadManifest(dir));
 
     /// <summary>Loads and checks a code data directory (sha256 and count of every file, each window's length and depth).</summary>
     public static TaskData Load(string dir)
@@ -95,7 +86,7 @@ public static class CodeData
         {
             var path = SplitFile.Check(dir, ManifestFile, info.File, info.Sha256);
             var (seqs, d, files) = ReadSplit(path, info.Name, m.Config, task);
-            if (seqs.Count != info.Count) throw new UserError($"{path}: {seqs.Count} windows but the manifest says {info.Count}");
+            DataManifest.CheckCount(path, seqs.Count, info, "windows");
             splits[info.Name] = seqs; depths[info.Name] = d;
             if (info.Name == "deep_nesting") AddProvenanceSplits(seqs, d, files, m.Config, splits, depths);
         }

@@ -5,10 +5,10 @@ namespace Mirage.Tasks.Code;
 /// <see cref="Unk"/> = characters of the split that are not in the (train) vocabulary; <see cref="FromTrainFiles"/>
 /// = windows taken from train files (only deep_nesting, when the held-out files have too few deep windows).
 /// </summary>
-public sealed record CodeSplitInfo(string Name, string File, int Count, int Files, int MinDepth, int MaxDepth, long Unk, int FromTrainFiles, string Sha256);
+public sealed record CodeSplitInfo(string Name, string File, int Count, int Files, int MinDepth, int MaxDepth, long Unk, int FromTrainFiles, string Sha256) : ISplitEntry;
 
 /// <summary>DIR/manifest.json of a code data directory. Holds no timestamp: the same corpus and seed give the same bytes.</summary>
-public sealed record CodeManifest
+public sealed record CodeManifest : IDataManifest
 {
     public string Task { get; init; } = "code";
     public int FormatVersion { get; init; } = 1;
@@ -33,4 +33,5 @@ public sealed record CodeManifest
     /// <summary>Split name → why it is absent (java when no Java sources were found).</summary>
     public required IReadOnlyDictionary<string, string> SkippedSplits { get; init; }
     public required IReadOnlyList<string> Vocabulary { get; init; }
+    IReadOnlyList<ISplitEntry> IDataManifest.SplitEntries => Splits;
 }

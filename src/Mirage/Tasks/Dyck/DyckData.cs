@@ -10,7 +10,7 @@ namespace Mirage.Tasks.Dyck;
 /// </summary>
 public static class DyckData
 {
-    public const string ManifestFile = "manifest.json";
+    public const string ManifestFile = DataManifest.File;
 
     /// <summary>Writes all splits into a staging directory and renames it to <paramref name="dir"/>; returns the manifest.</summary>
     public static DyckManifest Write(string dir, DyckConfig config, Dictionary<string, List<DyckSequence>> splits)
@@ -49,24 +49,16 @@ public static class DyckData
         return manifest;
     }
 
-    public static DyckManifest ReadManifest(string dir)
-    {
-        var path = Path.Combine(dir, ManifestFile);
-        var m = Json.Load<DyckManifest>(path, "Dyck manifest");
-        ManifestHeader.Check(path, m.Task, m.FormatVersion, "dyck");
-        if (m.Config is null || m.Splits is null) throw new UserError($"{path}: config and splits are required");
-        m.Config.Validate(path + " config");
+    public static DyckManifest ReadManifest(string dir) => DataManifest.Read<DyckManifest>(dir, "dyck", "Dyck manifest", (m, path) =>
+        {
+            if (m.Config is null || m.Splits is null) throw new UserError($"{path}: config and splits are required");
+            m.Config.Validate(path + " config");
+        },
         // Data written before the validation split existed is still read (training then stops on iid).
-        var missing = DyckSplits.Names.Where(n => n != "validation").Except(m.Splits.Select(s => s.Name)).ToList();
-        if (missing.Count > 0) throw new UserError($"{path}: splits {string.Join(", ", missing)} missing from the manifest");
-        return m;
-    }
+        _ => DyckSplits.Names.Where(n => n != "validation"));
 
     /// <summary>Checks that every split file the manifest lists is there, byte for byte (sha256), without parsing it.</summary>
-    public static void Verify(string dir)
-    {
-        foreach (var info in ReadManifest(dir).Splits) SplitFile.Check(dir, ManifestFile, info.File, info.Sha256);
-    }
+    public static void Verify(string dir) => DataManifest.Verify(dir, ReadManifest(dir));
 
     /// <summary>Loads and checks a Dyck data directory (sha256 of every file, every line's JSON and tokens).</summary>
     public static TaskData Load(string dir)
@@ -79,7 +71,7 @@ public static class DyckData
         {
             var path = SplitFile.Check(dir, ManifestFile, info.File, info.Sha256);
             var (seqs, d) = ReadSplit(path, task);
-            if (seqs.Count != info.Count) throw new UserError($"{path}: {seqs.Count} sequences but the manifest says {info.Count}");
+            DataManifest.CheckCount(path, seqs.Count, info, "sequences");
             splits[info.Name] = seqs; depths[info.Name] = d;
         }
         var order = DyckSplits.Names.Where(splits.ContainsKey).ToList();

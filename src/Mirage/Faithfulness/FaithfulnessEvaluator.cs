@@ -19,7 +19,8 @@ public static class FaithfulnessEvaluator
 
     /// <param name="only">Evaluate only the sequences at these indices (the results keep every sequence's slot).</param>
     public static List<SplitFaithfulness> Evaluate(HookedTransformer model, ISequenceTask task, string split,
-        IReadOnlyList<int[]> sequences, IReadOnlyList<SplicedProxy> proxies, int batchSize = Batches.EvalBatchSize, IReadOnlyList<int>? only = null)
+        IReadOnlyList<int[]> sequences, IReadOnlyList<SplicedProxy> proxies, int batchSize = Batches.EvalBatchSize, IReadOnlyList<int>? only = null,
+        CancellationToken cancel = default)
     {
         using var noGrad = torch.no_grad();
         var variants = task.ScoringVariants;
@@ -29,6 +30,7 @@ public static class FaithfulnessEvaluator
         var patternSites = proxies.Where(p => p.Layer is not null).Select(p => p.PatternSite).ToHashSet();
         foreach (var idx in Batches.ByLength(sequences, batchSize, only))
         {
+            cancel.ThrowIfCancellationRequested();   // a split takes tens of seconds with every proxy: stop between batches
             using var scope = torch.NewDisposeScope();
             var seqs = Batches.Select(sequences, idx);
             var batches = scorings.Select(s => ScoredBatch.Of(s.Task, seqs, idx)).ToArray();

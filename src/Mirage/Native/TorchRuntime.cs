@@ -54,7 +54,8 @@ public static class TorchRuntime
     /// beside any other busy process (another user's job, or a second Mirage task under <c>--jobs 2</c>) the spinning
     /// threads take the cores the working ones need. Measured here: training beside one busy process kept 31 % of its
     /// tokens/s with spinning and 54 % with passive waiting; a quick study with <c>--jobs 2 --threads 2</c> took 0.52x
-    /// the wall time; the same study alone 1.03x (README, "Speed on this machine"). So Mirage asks for passive waiting unless the user
+    /// the wall time. Alone it costs some speed (the default Dyck study: 33.5 min against 29.7, single runs; README,
+    /// "Speed on this machine"), a price worth paying on shared machines. So Mirage asks for passive waiting unless the user
     /// chose a policy. It must be in the C environment before libgomp loads (it reads it once), and in .NET's own copy
     /// so that child processes inherit it and the benchmark reports it.
     /// </summary>

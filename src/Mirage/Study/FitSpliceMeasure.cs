@@ -46,6 +46,6 @@ public static class FitSpliceMeasure
     /// when given; the results stay indexed by position in <paramref name="sequences"/>).
     /// </summary>
     public static List<SplitFaithfulness> Measure(HookedTransformer model, ISequenceTask task, string split, IReadOnlyList<int[]> sequences,
-        IReadOnlyList<Proxy> proxies, int batchSize, IReadOnlyList<int>? only = null) =>
-        FaithfulnessEvaluator.Evaluate(model, task, split, sequences, proxies.Select(Splice).ToList(), batchSize, only);
+        IReadOnlyList<Proxy> proxies, int batchSize, IReadOnlyList<int>? only = null, CancellationToken cancel = default) =>
+        FaithfulnessEvaluator.Evaluate(model, task, split, sequences, proxies.Select(Splice).ToList(), batchSize, only, cancel);
 }

@@ -181,13 +181,14 @@ public sealed class ProxyStage(TaskData taskData, SimplifyConfig config)
             {
                 Report($"faithfulness on {split}");
                 var seqs = EvalSet(split);
-                var m = FitSpliceMeasure.Measure(model, data.Task, split, seqs, fitted, config.BatchSize);
+                var m = FitSpliceMeasure.Measure(model, data.Task, split, seqs, fitted, config.BatchSize, cancel: Cancel);
                 for (int i = 0; i < points.Count; i++) measured[i].Add(m[i]);
                 if (first && (config.ExampleSplits ?? data.Task.ExampleSplits).Contains(split)) collector.AddExamples(model, seed, split, seqs, heads, fitted);
                 if (config.Oracle) Oracle(model, seed, split, seqs, points, m, sd, oracle);
             }
             for (int i = 0; i < points.Count; i++)
             {
+                Cancel.ThrowIfCancellationRequested();   // each point's bootstrap intervals take a moment
                 var spliced = FitSpliceMeasure.Splice(fitted[i]);
                 var splits = measured[i];
                 results.Rows.AddRange(FaithfulnessRows.For(seed, runLabel, spliced, splits, config.BootstrapResamples));
@@ -217,6 +218,7 @@ public sealed class ProxyStage(TaskData taskData, SimplifyConfig config)
     {
         foreach (var split in evalSplits)
         {
+            Cancel.ThrowIfCancellationRequested();
             var acc = TaskAccuracy.Evaluate(model, data.Task, split, data.Splits[split], config.BatchSize);
             results.ModelAccuracy.Add(new ModelAccuracyRow(seed, runLabel, split, "all", null, acc.Scored, acc.Correct, acc.Accuracy));
             foreach (var b in acc.ByDepth) results.ModelAccuracy.Add(new ModelAccuracyRow(seed, runLabel, split, "depth", b.Key, b.Scored, b.Correct, b.Accuracy));
@@ -249,7 +251,7 @@ public sealed class ProxyStage(TaskData taskData, SimplifyConfig config)
         var refit = FitSpliceMeasure.Fit(dataPoints.Select(x => x.p), capture, sd, p => SeedOf(seed, p), Cancel);
         try
         {
-            var m = FitSpliceMeasure.Measure(model, data.Task, split, seqs, refit, config.BatchSize, held);
+            var m = FitSpliceMeasure.Measure(model, data.Task, split, seqs, refit, config.BatchSize, held, Cancel);
             for (int j = 0; j < dataPoints.Count; j++)
             {
                 int i = dataPoints[j].i;

@@ -1,5 +1,3 @@
-using System.Numerics;
-
 namespace Mirage.Statistics;
 
 /// <summary>
@@ -8,19 +6,13 @@ namespace Mirage.Statistics;
 /// sequences (seeds and sequences are crossed, not nested), so one draw of a split's sequences serves all the drawn
 /// seeds: a hard sequence is hard for every model, and resampling it independently per seed would understate the
 /// interval. Splits are drawn independently of each other (they hold different sequences).
-/// Replicates are shared by every statistic on a split (common random numbers), which lets one pass compute them all.
+/// Replicates are shared by every statistic on a split (common random numbers): <see cref="SequenceDraws"/> makes a
+/// split's draws once and resamples any vectors with them.
 /// The outcomes the tests use are counts (agreeing, correct and scored positions), so every resampled sum is an exact
 /// integer: the same numbers on every machine and with any vector width.
 /// </summary>
 public static class PooledBootstrap
 {
-    /// <summary>
-    /// For each vector (one per sequence of a split), its sum over each of <paramref name="resamples"/> bootstrap
-    /// draws of the sequences. Draw b is the same for every vector.
-    /// </summary>
-    public static long[][] ReplicateSums(IReadOnlyList<int[]> vectors, int sequences, int resamples, int seed) =>
-        new SequenceDraws(sequences, resamples, seed).Sums(vectors);
-
     /// <summary>How often each of <paramref name="seeds"/> seeds is drawn in each replicate (rows sum to the seed count).</summary>
     public static int[][] SeedDraws(int seeds, int resamples, int seed)
     {
@@ -33,23 +25,6 @@ public static class PooledBootstrap
             for (int j = 0; j < seeds; j++) draws[b][rng.Next(seeds)]++;
         }
         return draws;
-    }
-
-    internal static long Dot(ReadOnlySpan<int> a, ReadOnlySpan<int> b)
-    {
-        long sum = 0;
-        int i = 0, w = Vector<int>.Count;
-        // Integer products: exact, so the result does not depend on the vector width. Blocks of 4096 keep the
-        // lane sums (counts ≤ sequences, values ≤ a few hundred) far from int overflow.
-        while (i + w <= a.Length)
-        {
-            var acc = Vector<int>.Zero;
-            int end = Math.Min(a.Length - w + 1, i + 4096);
-            for (; i < end; i += w) acc += new Vector<int>(a[i..]) * new Vector<int>(b[i..]);
-            sum += Vector.Sum(Vector.AsVectorInt64(Vector.WidenLower(acc)) + Vector.AsVectorInt64(Vector.WidenUpper(acc)));
-        }
-        for (; i < a.Length; i++) sum += (long)a[i] * b[i];
-        return sum;
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Mirage.Statistics;
 
 /// <summary>
@@ -36,8 +38,25 @@ public sealed class SequenceDraws
         for (int b = 0; b < Resamples; b++)
         {
             var counts = _counts.AsSpan(b * Sequences, Sequences);
-            for (int v = 0; v < vectors.Count; v++) result[v][b] = PooledBootstrap.Dot(counts, vectors[v]);
+            for (int v = 0; v < vectors.Count; v++) result[v][b] = Dot(counts, vectors[v]);
         }
         return result;
+    }
+
+    static long Dot(ReadOnlySpan<int> a, ReadOnlySpan<int> b)
+    {
+        long sum = 0;
+        int i = 0, w = Vector<int>.Count;
+        // Integer products: exact, so the result does not depend on the vector width. Blocks of 4096 keep the
+        // lane sums (counts ≤ sequences, values ≤ a few hundred) far from int overflow.
+        while (i + w <= a.Length)
+        {
+            var acc = Vector<int>.Zero;
+            int end = Math.Min(a.Length - w + 1, i + 4096);
+            for (; i < end; i += w) acc += new Vector<int>(a[i..]) * new Vector<int>(b[i..]);
+            sum += Vector.Sum(Vector.AsVectorInt64(Vector.WidenLower(acc)) + Vector.AsVectorInt64(Vector.WidenUpper(acc)));
+        }
+        for (; i < a.Length; i++) sum += (long)a[i] * b[i];
+        return sum;
     }
 }

@@ -61,8 +61,8 @@ public static class KMeans
             Tensor? assign = null;
             for (int it = 0; it < maxIterations; it++)
             {
-                // One scope per iteration: at 512 clusters the distance matrix of a fit set is tens of MB, and a
-                // hundred iterations must not pile them up.
+                // One scope per iteration: each makes a new assignment and new centroids, and a hundred iterations
+                // must not pile them up.
                 using var step = torch.NewDisposeScope();
                 var next = Assign(x, centroids);
                 bool converged = assign is not null && next.equal(assign).all().item<bool>();

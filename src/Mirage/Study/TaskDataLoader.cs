@@ -19,7 +19,7 @@ public static class TaskDataLoader
     public static TaskData Load(string dir)
     {
         InputPath.Directory(dir, "--data", "data directory", $"create one with `mirage data dyck --out {dir}`");
-        var path = Path.Combine(dir, "manifest.json");
+        var path = Path.Combine(dir, DataManifest.File);
         if (!File.Exists(path)) throw new UserError($"{path}: not found; {dir} is not a data directory made by `mirage data`");
         string? task;
         try

@@ -25,7 +25,7 @@ public interface IDataManifest
 /// </summary>
 public static class DataManifest
 {
-    public const string File = "manifest.json";
+    public const string File = OutputManifest.File;
     public const int FormatVersion = 1;
 
     /// <summary>

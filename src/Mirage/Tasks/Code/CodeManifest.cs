@@ -11,7 +11,7 @@ public sealed record CodeSplitInfo(string Name, string File, int Count, int File
 public sealed record CodeManifest : IDataManifest
 {
     public string Task { get; init; } = "code";
-    public int FormatVersion { get; init; } = 1;
+    public int FormatVersion { get; init; } = DataManifest.FormatVersion;
     /// <summary>
     /// The config with the corpus paths resolved (for the defaults: the pinned packages' place in this machine's cache,
     /// or the installed corpus read instead). Paths differ between machines; <see cref="CorpusIdentity"/> does not.

@@ -7,7 +7,7 @@ public sealed record SplitInfo(string Name, string File, int Count, int MinLengt
 public sealed record DyckManifest : IDataManifest
 {
     public string Task { get; init; } = "dyck";
-    public int FormatVersion { get; init; } = 1;
+    public int FormatVersion { get; init; } = DataManifest.FormatVersion;
     public required DyckConfig Config { get; init; }
     public required int Seed { get; init; }
     public required IReadOnlyList<SplitInfo> Splits { get; init; }

@@ -186,23 +186,12 @@ public sealed class ProxyStage(TaskData taskData, SimplifyConfig config)
                 if (first && (config.ExampleSplits ?? data.Task.ExampleSplits).Contains(split)) collector.AddExamples(model, seed, split, seqs, heads, fitted);
                 if (config.Oracle) Oracle(model, seed, split, seqs, points, m, sd, oracle);
             }
-            for (int i = 0; i < points.Count; i++)
-            {
-                Cancel.ThrowIfCancellationRequested();   // each point's bootstrap intervals take a moment
-                var spliced = FitSpliceMeasure.Splice(fitted[i]);
-                var splits = measured[i];
-                results.Rows.AddRange(FaithfulnessRows.For(seed, runLabel, spliced, splits, config.BootstrapResamples));
-                results.Breakdown.AddRange(FaithfulnessRows.Breakdowns(seed, spliced, splits));
-                results.CategoryRows.AddRange(FaithfulnessRows.ForCategories(seed, runLabel, spliced, splits, data.Task.Categories, config.BootstrapResamples));
-                results.ScoringRows.AddRange(FaithfulnessRows.ForVariants(seed, runLabel, spliced, splits, config.BootstrapResamples));
-                results.Outcomes.AddRange(FaithfulnessRows.Outcomes(seed, spliced, splits, data.Task.Categories));
-                if (oracle[i].Split.Count == 0) continue;
-                foreach (var (fit, category, s) in new[] { ("train", Statistics.OutcomeKey.OracleTrainFit, oracle[i].Train), ("split", Statistics.OutcomeKey.OracleSplitFit, oracle[i].Split) })
-                {
-                    results.OracleRows.AddRange(FaithfulnessRows.ForOracle(seed, runLabel, spliced, s, fit, config.BootstrapResamples));
-                    results.Outcomes.AddRange(FaithfulnessRows.OutcomesAs(seed, spliced, s, category));
-                }
-            }
+            // Each point's rows and bootstrap intervals on its own (every interval has its own seeded stream, so the
+            // order they are computed in changes nothing), on as many cores as the stage has threads; added in point order.
+            var rows = new PointRows[points.Count];
+            Parallel.For(0, points.Count, new ParallelOptions { MaxDegreeOfParallelism = config.Threads, CancellationToken = Cancel },
+                i => rows[i] = RowsOf(seed, runLabel, fitted[i], measured[i], oracle[i]));
+            foreach (var r in rows) r.AddTo(results);
             if (first) collector.AddPcaPoints(model, seed, heads, fitCapture, fitSeqs, config.FitSplit);
             Report("done");
         }
@@ -210,6 +199,41 @@ public sealed class ProxyStage(TaskData taskData, SimplifyConfig config)
         {
             foreach (var f in fitted) f.Dispose();
             foreach (var t in sd.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>One point's rows: values and gaps with bootstrap intervals, breakdowns, outcomes, and its oracle cells.</summary>
+    PointRows RowsOf(int seed, string runLabel, Proxy proxy, List<SplitFaithfulness> splits, (List<SplitFaithfulness> Train, List<SplitFaithfulness> Split) oracle)
+    {
+        var spliced = FitSpliceMeasure.Splice(proxy);
+        var r = new PointRows(
+            FaithfulnessRows.For(seed, runLabel, spliced, splits, config.BootstrapResamples).ToList(),
+            FaithfulnessRows.Breakdowns(seed, spliced, splits).ToList(),
+            FaithfulnessRows.ForCategories(seed, runLabel, spliced, splits, data.Task.Categories, config.BootstrapResamples).ToList(),
+            FaithfulnessRows.ForVariants(seed, runLabel, spliced, splits, config.BootstrapResamples).ToList(),
+            FaithfulnessRows.Outcomes(seed, spliced, splits, data.Task.Categories).ToList(), [], []);
+        if (oracle.Split.Count == 0) return r;
+        foreach (var (fit, category, s) in new[] { ("train", Statistics.OutcomeKey.OracleTrainFit, oracle.Train), ("split", Statistics.OutcomeKey.OracleSplitFit, oracle.Split) })
+        {
+            r.Oracle.AddRange(FaithfulnessRows.ForOracle(seed, runLabel, spliced, s, fit, config.BootstrapResamples));
+            r.OracleOutcomes.AddRange(FaithfulnessRows.OutcomesAs(seed, spliced, s, category));
+        }
+        return r;
+    }
+
+    sealed record PointRows(List<FaithfulnessRow> Rows, List<BreakdownRow> Breakdown, List<CategoryRow> Categories, List<ScoringRow> Scoring,
+        List<Statistics.SequenceOutcomes> Outcomes, List<OracleRow> Oracle, List<Statistics.SequenceOutcomes> OracleOutcomes)
+    {
+        /// <summary>Adds them in the order a loop over the points one after another would (byte-identical results).</summary>
+        public void AddTo(SimplifyResults results)
+        {
+            results.Rows.AddRange(Rows);
+            results.Breakdown.AddRange(Breakdown);
+            results.CategoryRows.AddRange(Categories);
+            results.ScoringRows.AddRange(Scoring);
+            results.Outcomes.AddRange(Outcomes);
+            results.OracleRows.AddRange(Oracle);
+            results.Outcomes.AddRange(OracleOutcomes);
         }
     }
 

@@ -54,47 +54,4 @@ public class TorchRuntimeTests : TempDirectoryTests
         Assert.True(code == 0, stderr);
         Assert.Contains($"GOMP_SPINCOUNT = '{spinCount}'", stdout + stderr);
     }
-
-    [Theory]
-    [InlineData(null, "glibc.malloc.hugetlb=1")]
-    [InlineData("", "glibc.malloc.hugetlb=1")]
-    [InlineData("glibc.malloc.arena_max=2", "glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1")]   // added to the user's
-    [InlineData("glibc.malloc.hugetlb=0", "glibc.malloc.hugetlb=0")]                              // the user's choice stands
-    public void Huge_pages_are_added_to_the_glibc_tunables_unless_the_user_chose(string? user, string expected) =>
-        Assert.Equal(expected, TorchRuntime.WithHugePages(user));
-
-    [Fact]
-    public void Child_processes_inherit_the_huge_page_tunable()
-    {
-        TorchRuntime.Init();
-        if (Environment.GetEnvironmentVariable("MIRAGE_MALLOC_TUNING") == "0") return;
-        var child = new System.Diagnostics.ProcessStartInfo("sh", ["-c", "printf %s \"$GLIBC_TUNABLES\""]) { RedirectStandardOutput = true };
-        using (var p = System.Diagnostics.Process.Start(child)!)
-        {
-            Assert.Contains(TorchRuntime.HugePagesTunable, p.StandardOutput.ReadToEnd());
-            p.WaitForExit();
-        }
-    }
-
-    [Theory]
-    [InlineData("", "glibc.malloc.hugetlb=1")]
-    [InlineData("glibc.malloc.hugetlb=0", "glibc.malloc.hugetlb=0")]
-    public void The_mirage_script_sets_the_huge_page_tunable_for_the_CLI_itself(string user, string expected)
-    {
-        // ld.so reads GLIBC_TUNABLES only when a process starts, so ./mirage sets it before it starts the CLI. Its
-        // block is run here on its own (running the whole script may build the CLI first).
-        var script = File.ReadAllText(Path.Combine(RepoRoot(), "mirage"));
-        int start = script.IndexOf("if [[ \"${MIRAGE_MALLOC_TUNING", StringComparison.Ordinal);
-        Assert.True(start >= 0, "./mirage should set GLIBC_TUNABLES");
-        var block = script[start..(script.IndexOf("\nfi\n", start, StringComparison.Ordinal) + 4)];
-        var psi = new System.Diagnostics.ProcessStartInfo("bash", ["-c", block + "printf %s \"$GLIBC_TUNABLES\""]) { RedirectStandardOutput = true };
-        psi.Environment.Remove("MIRAGE_MALLOC_TUNING");
-        psi.Environment["GLIBC_TUNABLES"] = user;
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        Assert.Equal(expected, p.StandardOutput.ReadToEnd());
-        p.WaitForExit();
-        Assert.Equal(0, p.ExitCode);
-    }
-
-    static string RepoRoot([System.Runtime.CompilerServices.CallerFilePath] string here = "") => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", ".."));
 }

@@ -72,7 +72,9 @@ public static class TorchRuntime
     /// step paid page faults for its activations: a quarter of the process's time was system time. A fixed 32 MiB
     /// threshold (glibc's maximum) and no trimming keep freed blocks in the heap for the next step: 300 default Dyck
     /// steps took 17.7 s instead of 22.7 s here (system time 3.6 s instead of 8.8 s), at the same peak RSS.
-    /// MIRAGE_MALLOC_TUNING=0 turns it off.
+    /// MIRAGE_MALLOC_TUNING=0 turns it off. Transparent huge pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1) were tried
+    /// and not chosen: 500 steps in a fresh process took x0.91 of the time, but in a whole study the seeds trained after
+    /// the first in the same process took x1.2 (README, "What each lever gave").
     /// </summary>
     static void TuneMalloc()
     {
@@ -83,36 +85,6 @@ public static class TorchRuntime
             MallOpt(M_TRIM_THRESHOLD, int.MaxValue);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }   // not glibc (musl): leave it
-    }
-
-    /// <summary>The glibc tunable Mirage adds to GLIBC_TUNABLES for its child processes (and <c>./mirage</c> for itself).</summary>
-    public const string HugePagesTunable = "glibc.malloc.hugetlb=1";
-
-    /// <summary>
-    /// A first touch of fresh memory costs a page fault per 4 KiB page, about 12 µs each on this machine's virtual
-    /// machine: touching a new 95 MB block took 280 ms, and 13 ms when glibc asks for transparent huge pages
-    /// (<c>glibc.malloc.hugetlb=1</c>: madvise(MADV_HUGEPAGE) on the memory malloc maps). Blocks over 32 MiB, which
-    /// <see cref="TuneMalloc"/> cannot keep, are mapped afresh each time (the oracle fits' float64 copies of 93,000
-    /// queries), and arenas grow. Measured, paired, alone: 500 default Dyck training steps in x0.91 of the wall time,
-    /// the same weights. ld.so reads the tunable only when a process starts, so it reaches this process through
-    /// <c>./mirage</c> and every child (a <c>--jobs</c> task, a Slurm job) through the environment set here. A user's
-    /// own <c>glibc.malloc.hugetlb</c> stands; MIRAGE_MALLOC_TUNING=0 leaves the environment alone.
-    /// </summary>
-    public static string? WithHugePages(string? tunables)
-    {
-        if (tunables?.Contains("glibc.malloc.hugetlb", StringComparison.Ordinal) == true) return tunables;
-        return string.IsNullOrEmpty(tunables) ? HugePagesTunable : $"{tunables}:{HugePagesTunable}";
-    }
-
-    static void ChooseHugePages()
-    {
-        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("MIRAGE_MALLOC_TUNING") == "0") return;
-        var current = Environment.GetEnvironmentVariable("GLIBC_TUNABLES");
-        var wanted = WithHugePages(current);
-        if (wanted == current || wanted is null) return;
-        try { SetEnv("GLIBC_TUNABLES", wanted, 1); }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { return; }
-        Environment.SetEnvironmentVariable("GLIBC_TUNABLES", wanted);
     }
 
     public static void Init(int? threads = null)
@@ -127,7 +99,6 @@ public static class TorchRuntime
                 if (File.Exists(shim)) MklShimLoaded = DlOpen(shim, RTLD_NOW | RTLD_GLOBAL) != IntPtr.Zero;
             }
             TuneMalloc();
-            ChooseHugePages();
             ChooseWaitPolicy();
             torch.InitializeDeviceType(DeviceType.CPU);
             if (threads is int t) torch.set_num_threads(t);

@@ -170,6 +170,26 @@ public class SimplifyTests
     }
 
     [Fact]
+    public void A_kmeans_fit_stops_when_its_token_is_cancelled()
+    {
+        // The proxy stage passes its SIGINT/SIGTERM token down to every fit; k-means is the fit that takes seconds.
+        TorchRuntime.Init();
+        torch.manual_seed(2);
+        using var x = torch.randn(2000, 8);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.Throws<OperationCanceledException>(() => KMeans.Fit(x, 64, seed: 1, cancel: cancelled.Token));
+        var proxy = new KMeansProxy(64, seed: 1);
+        using var model = Model();
+        var sd = model.ToTransformerLensStateDict();
+        Assert.Throws<OperationCanceledException>(() => proxy.Fit(new HeadActivations(x, x), HeadWeights.From(sd, new AttentionHead(0, 0)), new AttentionHead(0, 0), cancelled.Token));
+        // Not cancelled, the same fit runs.
+        using var c = KMeans.Fit(x, 64, seed: 1, cancel: new CancellationTokenSource().Token);
+        Assert.Equal(new long[] { 64, 8 }, c.shape);
+        foreach (var t in sd.Values) t.Dispose();
+    }
+
+    [Fact]
     public void Weight_svd_at_rank_r_equals_the_direct_truncation_of_the_augmented_bilinear_form()
     {
         using var m = Model(seed: 4);

@@ -25,8 +25,8 @@ public sealed class KMeansProxy(int clusters, int seed = 0, int restarts = KMean
         if (data is null) throw new InvalidOperationException("kmeans is fitted on activations");
         if (clusters > data.Count) throw new UserError($"kmeans: {clusters} clusters but the fit set has only {data.Count} points; use fewer clusters or a larger --fit-n");
         _cq?.Dispose(); _ck?.Dispose();
-        _cq = KMeans.Fit(data.Queries, clusters, seed, restarts, maxIterations);
-        _ck = KMeans.Fit(data.Keys, clusters, seed + 1, restarts, maxIterations);
+        _cq = KMeans.Fit(data.Queries, clusters, seed, restarts, maxIterations, Cancel);
+        _ck = KMeans.Fit(data.Keys, clusters, seed + 1, restarts, maxIterations, Cancel);
     }
 
     public Tensor QueryCentroids => _cq ?? throw new InvalidOperationException("fit the proxy first");
@@ -49,7 +49,9 @@ public static class KMeans
     public const double Tolerance = 1e-4;
 
     /// <summary>Returns the [c, d] centroids with the lowest inertia over <paramref name="restarts"/> runs.</summary>
-    public static Tensor Fit(Tensor x, int c, int seed, int restarts = DefaultRestarts, int maxIterations = DefaultMaxIterations)
+    /// <param name="cancel">Checked at every Lloyd iteration and every 32 k-means++ centres: a fit of 512 clusters on
+    /// 90,000 points takes tens of seconds, and SIGTERM should not wait for it.</param>
+    public static Tensor Fit(Tensor x, int c, int seed, int restarts = DefaultRestarts, int maxIterations = DefaultMaxIterations, CancellationToken cancel = default)
     {
         using var scope = torch.NewDisposeScope();
         var rng = new Random(seed);
@@ -57,10 +59,11 @@ public static class KMeans
         Tensor? best = null; double bestInertia = double.PositiveInfinity;
         for (int r = 0; r < restarts; r++)
         {
-            var centroids = PlusPlus(x, c, rng);
+            var centroids = PlusPlus(x, c, rng, cancel);
             Tensor? assign = null;
             for (int it = 0; it < maxIterations; it++)
             {
+                cancel.ThrowIfCancellationRequested();
                 // One scope per iteration: each makes a new assignment and new centroids, and a hundred iterations
                 // must not pile them up.
                 using var step = torch.NewDisposeScope();
@@ -95,7 +98,7 @@ public static class KMeans
     /// one. The draw stays on tensors — a cumulative sum and a binary search, one number to the host per centre — so
     /// seeding 512 centres does not copy the fit set's distances to the host 512 times.
     /// </summary>
-    static Tensor PlusPlus(Tensor x, int c, Random rng)
+    static Tensor PlusPlus(Tensor x, int c, Random rng, CancellationToken cancel)
     {
         long n = x.shape[0];
         var chosen = new long[c];
@@ -112,6 +115,7 @@ public static class KMeans
         var d2 = SquaredDistanceTo(chosen[0]);
         for (int i = 1; i < c; i++)
         {
+            if (i % 32 == 0) cancel.ThrowIfCancellationRequested();
             using var step = torch.NewDisposeScope();
             // Summed in float64 and in index order: the same numbers as a sequential loop on the host.
             var cum = d2.to_type(ScalarType.Float64).cumsum(0);

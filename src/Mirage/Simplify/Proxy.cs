@@ -25,12 +25,18 @@ public abstract class Proxy : IDisposable
     public AttentionHead Head => _head ?? throw new InvalidOperationException($"{Name}: fit the proxy first");
 
     /// <summary>Learns from one head's fit-set activations (data proxies) or its weights (weight-svd).</summary>
-    public void Fit(HeadActivations? data, HeadWeights weights, AttentionHead head)
+    /// <param name="cancel">Checked inside a long fit (k-means' iterations), so that SIGTERM does not wait for it.</param>
+    public void Fit(HeadActivations? data, HeadWeights weights, AttentionHead head, CancellationToken cancel = default)
     {
         if (Descriptor.NeedsData && data is null) throw new ArgumentException($"{Name} needs captured activations");
-        FitCore(data, weights);
+        Cancel = cancel;
+        try { FitCore(data, weights); }
+        finally { Cancel = default; }
         _head = head;
     }
+
+    /// <summary>The token of the fit under way, for a <see cref="FitCore"/> that loops long enough to check it.</summary>
+    protected CancellationToken Cancel { get; private set; }
 
     protected abstract void FitCore(HeadActivations? data, HeadWeights weights);
 

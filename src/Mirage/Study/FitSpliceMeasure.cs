@@ -27,7 +27,7 @@ public static class FitSpliceMeasure
                 pt.Proxy.CheckParameter(pt.Parameter, (int)w.W_Q.shape[1], fitSet.Count, pt.Proxy.Name);
                 var proxy = pt.Proxy.Create(pt.Parameter, seedOf(pt));
                 fitted.Add(proxy);
-                proxy.Fit(pt.Proxy.NeedsData ? fitSet.Head(pt.Head.Layer, pt.Head.Head) : null, w, pt.Head);
+                proxy.Fit(pt.Proxy.NeedsData ? fitSet.Head(pt.Head.Layer, pt.Head.Head) : null, w, pt.Head, cancel);
             }
             return fitted;
         }

@@ -17,4 +17,21 @@ public sealed class SimplifyResults
     public List<Statistics.SequenceOutcomes> Outcomes { get; } = new();
     /// <summary>Per evaluation split, each sequence's length (tokens, START and END not counted), kept with the outcomes.</summary>
     public Dictionary<string, int[]> SequenceLengths { get; } = new();
+
+    /// <summary>
+    /// Appends a part's rows, outcomes and report material after this one's, list by list: the order a single pass
+    /// over the parts one after another would have added them in, so the files come out byte for byte the same.
+    /// </summary>
+    public void Append(SimplifyResults part)
+    {
+        Rows.AddRange(part.Rows);
+        Breakdown.AddRange(part.Breakdown);
+        ModelAccuracy.AddRange(part.ModelAccuracy);
+        CategoryRows.AddRange(part.CategoryRows);
+        ScoringRows.AddRange(part.ScoringRows);
+        OracleRows.AddRange(part.OracleRows);
+        Outcomes.AddRange(part.Outcomes);
+        Examples.AddRange(part.Examples);
+        PcaPoints.AddRange(part.PcaPoints);
+    }
 }

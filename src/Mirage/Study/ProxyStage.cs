@@ -188,10 +188,10 @@ public sealed class ProxyStage(TaskData taskData, SimplifyConfig config)
             }
             // Each point's rows and bootstrap intervals on its own (every interval has its own seeded stream, so the
             // order they are computed in changes nothing), on as many cores as the stage has threads; added in point order.
-            var rows = new PointRows[points.Count];
+            var rows = points.Select(_ => new SimplifyResults { Manifest = results.Manifest }).ToArray();
             Parallel.For(0, points.Count, new ParallelOptions { MaxDegreeOfParallelism = config.Threads, CancellationToken = Cancel },
-                i => rows[i] = RowsOf(seed, runLabel, fitted[i], measured[i], oracle[i]));
-            foreach (var r in rows) r.AddTo(results);
+                i => AddRows(seed, runLabel, fitted[i], measured[i], oracle[i], rows[i]));
+            foreach (var r in rows) results.Append(r);
             if (first) collector.AddPcaPoints(model, seed, heads, fitCapture, fitSeqs, config.FitSplit);
             Report("done");
         }
@@ -203,37 +203,20 @@ public sealed class ProxyStage(TaskData taskData, SimplifyConfig config)
     }
 
     /// <summary>One point's rows: values and gaps with bootstrap intervals, breakdowns, outcomes, and its oracle cells.</summary>
-    PointRows RowsOf(int seed, string runLabel, Proxy proxy, List<SplitFaithfulness> splits, (List<SplitFaithfulness> Train, List<SplitFaithfulness> Split) oracle)
+    void AddRows(int seed, string runLabel, Proxy proxy, List<SplitFaithfulness> splits, (List<SplitFaithfulness> Train, List<SplitFaithfulness> Split) oracle,
+        SimplifyResults into)
     {
         var spliced = FitSpliceMeasure.Splice(proxy);
-        var r = new PointRows(
-            FaithfulnessRows.For(seed, runLabel, spliced, splits, config.BootstrapResamples).ToList(),
-            FaithfulnessRows.Breakdowns(seed, spliced, splits).ToList(),
-            FaithfulnessRows.ForCategories(seed, runLabel, spliced, splits, data.Task.Categories, config.BootstrapResamples).ToList(),
-            FaithfulnessRows.ForVariants(seed, runLabel, spliced, splits, config.BootstrapResamples).ToList(),
-            FaithfulnessRows.Outcomes(seed, spliced, splits, data.Task.Categories).ToList(), [], []);
-        if (oracle.Split.Count == 0) return r;
+        into.Rows.AddRange(FaithfulnessRows.For(seed, runLabel, spliced, splits, config.BootstrapResamples));
+        into.Breakdown.AddRange(FaithfulnessRows.Breakdowns(seed, spliced, splits));
+        into.CategoryRows.AddRange(FaithfulnessRows.ForCategories(seed, runLabel, spliced, splits, data.Task.Categories, config.BootstrapResamples));
+        into.ScoringRows.AddRange(FaithfulnessRows.ForVariants(seed, runLabel, spliced, splits, config.BootstrapResamples));
+        into.Outcomes.AddRange(FaithfulnessRows.Outcomes(seed, spliced, splits, data.Task.Categories));
+        if (oracle.Split.Count == 0) return;
         foreach (var (fit, category, s) in new[] { ("train", Statistics.OutcomeKey.OracleTrainFit, oracle.Train), ("split", Statistics.OutcomeKey.OracleSplitFit, oracle.Split) })
         {
-            r.Oracle.AddRange(FaithfulnessRows.ForOracle(seed, runLabel, spliced, s, fit, config.BootstrapResamples));
-            r.OracleOutcomes.AddRange(FaithfulnessRows.OutcomesAs(seed, spliced, s, category));
-        }
-        return r;
-    }
-
-    sealed record PointRows(List<FaithfulnessRow> Rows, List<BreakdownRow> Breakdown, List<CategoryRow> Categories, List<ScoringRow> Scoring,
-        List<Statistics.SequenceOutcomes> Outcomes, List<OracleRow> Oracle, List<Statistics.SequenceOutcomes> OracleOutcomes)
-    {
-        /// <summary>Adds them in the order a loop over the points one after another would (byte-identical results).</summary>
-        public void AddTo(SimplifyResults results)
-        {
-            results.Rows.AddRange(Rows);
-            results.Breakdown.AddRange(Breakdown);
-            results.CategoryRows.AddRange(Categories);
-            results.ScoringRows.AddRange(Scoring);
-            results.Outcomes.AddRange(Outcomes);
-            results.OracleRows.AddRange(Oracle);
-            results.Outcomes.AddRange(OracleOutcomes);
+            into.OracleRows.AddRange(FaithfulnessRows.ForOracle(seed, runLabel, spliced, s, fit, config.BootstrapResamples));
+            into.Outcomes.AddRange(FaithfulnessRows.OutcomesAs(seed, spliced, s, category));
         }
     }
 

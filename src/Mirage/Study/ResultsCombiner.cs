@@ -21,18 +21,7 @@ public static class ResultsCombiner
             if (a != b) throw new UserError($"results of seed {p.Manifest.Runs.FirstOrDefault()?.Seed} were computed with other settings than seed {first.Runs.FirstOrDefault()?.Seed}'s; rerun its proxy task");
         }
         var all = new SimplifyResults { Manifest = first with { Runs = parts.SelectMany(p => p.Manifest.Runs).ToList() } };
-        foreach (var p in parts)
-        {
-            all.Rows.AddRange(p.Rows);
-            all.Breakdown.AddRange(p.Breakdown);
-            all.ModelAccuracy.AddRange(p.ModelAccuracy);
-            all.CategoryRows.AddRange(p.CategoryRows);
-            all.ScoringRows.AddRange(p.ScoringRows);
-            all.OracleRows.AddRange(p.OracleRows);
-            all.Outcomes.AddRange(p.Outcomes);
-            all.Examples.AddRange(p.Examples);
-            all.PcaPoints.AddRange(p.PcaPoints);
-        }
+        foreach (var p in parts) all.Append(p);
         all.Baseline.AddRange(parts[0].Baseline);
         foreach (var (split, lengths) in parts[0].SequenceLengths) all.SequenceLengths[split] = lengths;
         return all;

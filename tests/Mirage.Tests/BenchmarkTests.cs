@@ -1,5 +1,7 @@
 using Mirage.Benchmarks;
 using Mirage.Model;
+using Mirage.Native;
+using TorchSharp;
 
 namespace Mirage.Tests;
 
@@ -38,5 +40,40 @@ public class BenchmarkTests
         long p = 64 * 96 + 32 * 64 + 2 * 64 * 256 + 64 * 10;
         Assert.Equal(p, ModelFlops.MatmulParameters(c));
         Assert.Equal(2.0 * p + 4 * 1 * 20 * 32, ModelFlops.ForwardPerToken(c, 20));
+    }
+
+    [Fact]
+    public void The_bf16_forward_pass_is_the_models_computation_at_bf16_precision()
+    {
+        TorchRuntime.Init();
+        using var gen = new torch.Generator(3);
+        using var model = new HookedTransformer(new ModelConfig { Layers = 2, Heads = 2, DModel = 64, DMlp = 128, VocabSize = 12, ContextLength = 16 }, gen);
+        model.eval();
+        using var _ = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        var tokens = torch.randint(1, 12, [4, 16], dtype: torch.ScalarType.Int64, generator: gen);
+        var plain = model.forward(tokens);
+        var bare = TrainBenchmark.BareForward(model, tokens);
+        var bf16 = TrainBenchmark.BareForward(model, tokens, bf16: true);
+        Assert.Equal(torch.ScalarType.Float32, bf16.dtype);
+        // Without hook sites, the same computation: equal up to fp32 rounding.
+        Assert.True(bare.allclose(plain, rtol: 1e-5, atol: 1e-5));
+        // In bf16 (8 significant bits) it differs, but only by bf16's rounding: the logits are of order 1.
+        double diff = (bf16 - plain).abs().max().item<float>(), scale = plain.abs().max().item<float>();
+        Assert.True(diff > 1e-4, $"bf16 logits equal the fp32 ones to {diff}: the products did not run in bf16");
+        Assert.True(diff < 0.05 * scale, $"bf16 logits differ by {diff} (largest logit {scale})");
+    }
+
+    [Fact]
+    public void A_tiny_bench_run_reports_the_optimizer_share_and_bf16_training()
+    {
+        var tiny = new TrainBenchConfig(Layers: 1, Heads: 2, DModel: 16, DMlp: 32, Vocab: 11, SeqLen: 8, Batch: 4, Steps: 2, Warmup: 1);
+        var run = TrainBenchmark.Run([tiny], new TrainBenchOptions(Reps: 5, Threads: 1));
+        var r = Assert.Single(run.Results);
+        Assert.Equal(5, r.OptimizerShare.Count);
+        Assert.InRange(r.OptimizerShare.Min, 1e-6, 1);   // the update takes some, never all, of a step
+        Assert.True(r.Bf16Train.Min > 0);
+        Assert.Equal(5, r.Bf16VsFp32.Count);
+        Assert.True(double.IsFinite(r.Bf16VsFp32.Median) && r.Bf16VsFp32.Min > 0);
     }
 }

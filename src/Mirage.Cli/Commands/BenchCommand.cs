@@ -141,6 +141,13 @@ public static class BenchCommand
                 x.RealVsFixed is { } rv ? BenchFormat.Ratio(rv) : "–");
         ctx.Console.Write(ratios);
 
+        var step = BenchFormat.Table("Training step: the optimizer's share, and bf16", "heads", "AdamW share", "bf16 tokens/s", "bf16 ÷ fp32");
+        foreach (var x in rs) step.AddRow(x.Config.Heads.ToString(), BenchFormat.Pct(x.OptimizerShare), BenchFormat.K(x.Bf16Train), BenchFormat.Ratio(x.Bf16VsFp32));
+        ctx.Console.Write(step);
+        Text(ctx, "AdamW share: the update's part of a fixed-batch step's time, the most a fused optimizer could save. bf16: every matrix " +
+                  "product on bf16 copies of its operands, results back in fp32 (what autocast does; weights, optimizer, layer norm and softmax " +
+                  "in fp32); ÷ fp32: against the same step in fp32, both without hook sites, paired.");
+
         if (rs[0].Contended is not null)
         {
             var cont = BenchFormat.Table("Training beside one busy process (fixed batches)", "heads", "alone", "beside it", "ratio", "cores");

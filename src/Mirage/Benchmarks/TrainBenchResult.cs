@@ -23,8 +23,12 @@ namespace Mirage.Benchmarks;
 /// <param name="Contended">Training tokens/s on the fixed batches beside a competing busy process.</param>
 /// <param name="ContentionRatio">Contended ÷ uncontended training tokens/s, per repetition.</param>
 /// <param name="CompetitorCores">CPU the competing process got while training ran beside it, in cores (median).</param>
+/// <param name="OptimizerShare">Share of a fixed-batch training step's time spent in the AdamW update.</param>
+/// <param name="Bf16Train">Training tokens/s on the fixed batches with every matrix product in bf16 (fp32 weights).</param>
+/// <param name="Bf16VsFp32">Those tokens/s ÷ the same step's in fp32 (both without hook sites), per repetition.</param>
 public sealed record TrainBenchResult(TrainBenchConfig Config,
     Spread Train, Spread Infer, Spread BareInfer, Spread CachedInfer, Spread HookSitesOverhead, Spread CacheOverhead,
     double TrainFlopsPerToken, double InferFlopsPerToken, Spread? TrainVsFirst, Spread? InferVsFirst,
     Spread? RealTrain, Spread? RealTrainGflops, double? RealPadding, Spread? RealVsFixed,
-    Spread? Contended, Spread? ContentionRatio, double? CompetitorCores);
+    Spread? Contended, Spread? ContentionRatio, double? CompetitorCores,
+    Spread OptimizerShare, Spread Bf16Train, Spread Bf16VsFp32);

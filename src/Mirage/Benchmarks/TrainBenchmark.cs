@@ -43,6 +43,7 @@ public static class TrainBenchmark
                 // would otherwise look faster for its place, not for itself.
                 var order = r % 2 == 0 ? subjects : Enumerable.Reverse(subjects).ToList();
                 foreach (var s in order) s.TrainFixed();
+                foreach (var s in order) s.TrainPrecisions(bf16First: r % 2 == 1);
                 foreach (var s in order) s.TrainReal();
                 foreach (var s in order) s.Infer(bareFirst: r % 2 == 1);
                 cpuShares.Add(cpu.Share());
@@ -90,7 +91,9 @@ public static class TrainBenchmark
         long _realStep;
         readonly double _gradClip = new TrainConfig().GradClip;
 
-        readonly List<double> _train = [], _infer = [], _bare = [], _cached = [], _realTokens = [], _realFlops = [], _contended = [];
+        readonly List<double> _train = [], _infer = [], _bare = [], _cached = [], _realTokens = [], _realFlops = [], _contended = [],
+            _optimizerShare = [], _bareTrain = [], _bf16Train = [];
+        double _optimizerSeconds;
         long _realPositions, _realCounted;
         public readonly List<double> CompetitorCores = [];
 
@@ -121,12 +124,20 @@ public static class TrainBenchmark
             _order = new BatchOrder(real.Sequences.Select(s => s.Length).ToArray(), c.Batch, tc.LengthBucketBatches, c.Seed);
         }
 
-        void FixedStep()
+        void FixedStep() => FixedStep(_model.forward);
+
+        /// <summary>A training step on the fixed batch through <paramref name="forward"/>; the optimizer's time is added up apart.</summary>
+        void FixedStep(Func<Tensor, Tensor> forward)
         {
             using var scope = torch.NewDisposeScope();
-            GradientStep.Compute(_model, _opt, _params, _input, _target, _gradClip);
+            GradientStep.Compute(forward, Model.VocabSize, _opt, _params, _input, _target, _gradClip);
+            long t0 = Stopwatch.GetTimestamp();
             _opt.Step(1e-3);
+            _optimizerSeconds += Stopwatch.GetElapsedTime(t0).TotalSeconds;
         }
+
+        void BareStep() => FixedStep(t => BareForward(_model, t));
+        void Bf16Step() => FixedStep(t => BareForward(_model, t, bf16: true));
 
         /// <summary>One step on the next real batch, as the trainer takes it (batch built inside the step); returns (counted tokens, model FLOPs).</summary>
         (long Tokens, double Flops) RealStep()
@@ -155,7 +166,7 @@ public static class TrainBenchmark
         public void WarmUp()
         {
             _model.train();
-            for (int i = 0; i < _c.Warmup; i++) FixedStep();
+            for (int i = 0; i < _c.Warmup; i++) { FixedStep(); BareStep(); Bf16Step(); }
             if (_real is not null) { _realModel!.train(); for (int i = 0; i < _c.Warmup; i++) RealStep(); }
             _model.eval();
             using var _ = torch.no_grad();
@@ -168,8 +179,24 @@ public static class TrainBenchmark
         public void TrainFixed(bool contended = false)
         {
             _model.train();
+            _optimizerSeconds = 0;
             double s = Seconds(FixedStep);
             (contended ? _contended : _train).Add(TrainTokensPerStep * _c.Steps / s);
+            if (!contended) _optimizerShare.Add(_optimizerSeconds / s);
+        }
+
+        /// <summary>
+        /// Training with the products in bf16 against the same step in fp32, both through the forward pass written
+        /// without hook sites (so that the two differ in the precision alone), back to back, in turns.
+        /// </summary>
+        public void TrainPrecisions(bool bf16First)
+        {
+            _model.train();
+            double fp32, bf16;
+            if (bf16First) { bf16 = Seconds(Bf16Step); fp32 = Seconds(BareStep); }
+            else { fp32 = Seconds(BareStep); bf16 = Seconds(Bf16Step); }
+            _bareTrain.Add(TrainTokensPerStep * _c.Steps / fp32);
+            _bf16Train.Add(TrainTokensPerStep * _c.Steps / bf16);
         }
 
         public void TrainReal()
@@ -221,7 +248,8 @@ public static class TrainBenchmark
                 real ? 1 - (double)_realCounted / _realPositions : null,
                 real ? Paired(_realFlops, _train, (r, f) => r * 1e9 / (f * trainFlops)) : null,
                 contended ? Spread.Of(_contended) : null, contended ? Paired(_contended, _train, (c, u) => c / u) : null,
-                contended ? Spread.Of(CompetitorCores).Median : null);
+                contended ? Spread.Of(CompetitorCores).Median : null,
+                Spread.Of(_optimizerShare), Spread.Of(_bf16Train), Paired(_bf16Train, _bareTrain, (b, f) => b / f));
         }
 
         public void Dispose()
@@ -231,24 +259,33 @@ public static class TrainBenchmark
         }
     }
 
-    /// <summary>The same computation as HookedTransformer.forward, written with no hook sites at all (the baseline).</summary>
-    static Tensor BareForward(HookedTransformer m, Tensor tokens)
+    /// <summary>
+    /// The same computation as HookedTransformer.forward, written with no hook sites at all (the baseline). With
+    /// <paramref name="bf16"/>, what bf16 autocast would do: every matrix product (the linear maps and attention's two)
+    /// takes bf16 copies of its operands and its result is cast back to fp32; the weights, the optimizer, layer norms
+    /// and softmax stay in fp32.
+    /// </summary>
+    internal static Tensor BareForward(HookedTransformer m, Tensor tokens, bool bf16 = false)
     {
         var c = m.Config;
+        Tensor Low(Tensor x) => bf16 ? x.to_type(ScalarType.BFloat16) : x;
+        Tensor Back(Tensor x) => bf16 ? x.to_type(ScalarType.Float32) : x;
+        Tensor Linear(TorchSharp.Modules.Linear l, Tensor x) => bf16 ? Back(torch.nn.functional.linear(Low(x), Low(l.weight!), l.bias is null ? null : Low(l.bias))) : l.forward(x);
+        Tensor MatMul(Tensor a, Tensor b) => Back(torch.matmul(Low(a), Low(b)));
         long b = tokens.shape[0], t = tokens.shape[1];
         var x = m.embed.forward(tokens) + m.pos_embed[..(int)t];
         using var mask = torch.ones(t, t, ScalarType.Bool).triu(1);
         foreach (var blk in m.blocks)
         {
             var h = blk.ln1.forward(x);
-            var qkv = blk.attn.qkv.forward(h).view(b, t, 3, c.Heads, c.HeadDim);
+            var qkv = Linear(blk.attn.qkv, h).view(b, t, 3, c.Heads, c.HeadDim);
             var q = qkv.select(2, 0).transpose(1, 2); var k = qkv.select(2, 1).permute(0, 2, 3, 1); var v = qkv.select(2, 2).transpose(1, 2);
             using Scalar scale = (1.0 / Math.Sqrt(c.HeadDim)).ToScalar(), future = double.NegativeInfinity.ToScalar();   // explicit: ScalarLifetimeTests
-            var pattern = torch.matmul(q, k).mul_(scale).masked_fill_(mask, future).softmax(-1);
-            var z = torch.matmul(pattern, v).transpose(1, 2).reshape(b, t, c.Heads * c.HeadDim);
-            x = x + blk.attn.out_proj.forward(z);
-            x = x + blk.mlp.fc_out.forward(torch.nn.functional.gelu(blk.mlp.fc_in.forward(blk.ln2.forward(x))));
+            var pattern = MatMul(q, k).mul_(scale).masked_fill_(mask, future).softmax(-1);
+            var z = MatMul(pattern, v).transpose(1, 2).reshape(b, t, c.Heads * c.HeadDim);
+            x = x + Linear(blk.attn.out_proj, z);
+            x = x + Linear(blk.mlp.fc_out, torch.nn.functional.gelu(Linear(blk.mlp.fc_in, blk.ln2.forward(x))));
         }
-        return m.unembed.forward(m.ln_final.forward(x));
+        return Linear(m.unembed, m.ln_final.forward(x));
     }
 }

@@ -67,6 +67,30 @@ public class ModelTests
     }
 
     [Fact]
+    public void A_pass_started_at_a_layer_from_the_models_input_to_it_gives_the_whole_passs_logits_bit_for_bit()
+    {
+        using var m = Make();
+        using var _ = torch.no_grad();
+        var x = Tokens();
+        // A head's queries scaled at layer 1: the hooks act from layer 1 on.
+        var hooks = new Hooks().Add(HookSites.Q(1), 1, q => q * 0.5).Add(HookSites.Pattern(1), 0, p => p.flip(-1).tril().softmax(-1));
+        Assert.Equal(1, hooks.FirstLayer);
+        using var modelCache = new ActivationCache(n => n == HookSites.ResidPre(1));
+        m.Run(x, cache: modelCache);
+        using var whole = new ActivationCache(n => n == HookSites.Pattern(1));
+        using var started = new ActivationCache(n => n == HookSites.Pattern(1));
+        var a = m.Run(x, hooks, whole);
+        var b = m.RunFrom(1, modelCache[HookSites.ResidPre(1)], hooks, started);
+        Assert.Equal(Values(a), Values(b));
+        Assert.Equal(Values(whole[HookSites.Pattern(1)]), Values(started[HookSites.Pattern(1)]));
+        Assert.NotEqual(Values(m.forward(x)), Values(a));   // the hooks did act
+        // Hooks before the start cannot act: refused, not ignored.
+        Assert.Throws<ArgumentException>(() => m.RunFrom(1, modelCache[HookSites.ResidPre(1)], new Hooks().Add(HookSites.K(0), k => k)));
+        Assert.Throws<ArgumentException>(() => m.RunFrom(1, modelCache[HookSites.ResidPre(1)], new Hooks().Add("hook_embed", e => e)));
+        Assert.Equal(0, new Hooks().Add(HookSites.K(1), k => k).Add("ln_final.hook_normalized", n => n).FirstLayer);
+    }
+
+    [Fact]
     public void Cache_records_every_site_with_TransformerLens_shapes()
     {
         using var m = Make();

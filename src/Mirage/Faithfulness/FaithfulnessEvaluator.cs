@@ -8,7 +8,9 @@ namespace Mirage.Faithfulness;
 
 /// <summary>
 /// Runs the model and each spliced proxy on the same batches of a split and compares them at the task's scored
-/// positions (docs/method.md §5, "Faithfulness metrics"). The model runs once per batch; each proxy once per batch.
+/// positions (docs/method.md §5, "Faithfulness metrics"). The model runs once per batch; each proxy once per batch,
+/// from the first layer it acts in: the layers before it are the model's own, so their output is taken from the
+/// model's pass (as TransformerLens's <c>start_at_layer</c>) — the same logits as a whole pass, in less time.
 /// The task's scoring variants (Dyck: every closing bracket, beside the task metric's closers at least
 /// min_distance back) are measured on the same forward passes.
 /// </summary>
@@ -27,7 +29,9 @@ public static class FaithfulnessEvaluator
         var results = proxies.Select(_ => new SplitFaithfulness(split, sequences.Count, task.Categories.Count, variants.Select(v => v.Name).ToList())).ToList();
         var scorings = new List<Scoring> { new(task, null) };
         scorings.AddRange(variants.Select(v => new Scoring(v.Task, v.Name)));
-        var patternSites = proxies.Where(p => p.Layer is not null).Select(p => p.PatternSite).ToHashSet();
+        var startLayers = proxies.Select(p => p.Hooks.FirstLayer).ToArray();
+        var recorded = proxies.Where(p => p.Layer is not null).Select(p => p.PatternSite)
+            .Concat(startLayers.Where(l => l > 0).Select(HookSites.ResidPre)).ToHashSet();
         foreach (var idx in Batches.ByLength(sequences, batchSize, only))
         {
             cancel.ThrowIfCancellationRequested();   // a split takes tens of seconds with every proxy: stop between batches
@@ -37,7 +41,7 @@ public static class FaithfulnessEvaluator
             var (input, _) = Batches.Make(seqs);
             // Valid query positions: the input is ids[:-1], so a sequence of length L has L-1 real positions.
             var realLen = seqs.Select(s => s.Length - 1).ToArray();
-            using var modelCache = new ActivationCache(patternSites.Contains);
+            using var modelCache = new ActivationCache(recorded.Contains);
             var modelLogits = model.Run(input, cache: modelCache);
             var modelOut = batches.Select(sb => Predicted(sb, modelLogits, task.CandidateIds)).ToArray();
 
@@ -47,7 +51,8 @@ public static class FaithfulnessEvaluator
                 var proxy = proxies[pi];
                 var res = results[pi];
                 using var cache = new ActivationCache(proxy.Layer is null ? _ => false : n => n == proxy.PatternSite);
-                var logits = model.Run(input, proxy.Hooks, cache);
+                int from = startLayers[pi];
+                var logits = from > 0 ? model.RunFrom(from, modelCache[HookSites.ResidPre(from)], proxy.Hooks, cache) : model.Run(input, proxy.Hooks, cache);
                 float[]? jsd = null;   // [batch × t] row-major, the simplified head's JSD at every query position
                 long t = 0;
                 if (proxy.Layer is not null && proxy.Head is int h)

@@ -17,6 +17,17 @@ public static class HookSites
     public static string Pattern(int layer) => $"{Attn(layer)}.hook_pattern";
     public static string Z(int layer) => $"{Attn(layer)}.hook_z";
 
+    public static string ResidPre(int layer) => $"{Block(layer)}.hook_resid_pre";
+
+    /// <summary>The layer a hook site belongs to (<c>blocks.1.attn.hook_q</c> → 1); null for the sites outside the blocks (embeddings, final LayerNorm).</summary>
+    public static int? LayerOf(string site)
+    {
+        if (!site.StartsWith("blocks.", StringComparison.Ordinal)) return null;
+        int end = site.IndexOf('.', "blocks.".Length);
+        return end > 0 && int.TryParse(site.AsSpan("blocks.".Length, end - "blocks.".Length), System.Globalization.NumberStyles.None,
+            System.Globalization.CultureInfo.InvariantCulture, out int l) ? l : null;
+    }
+
     /// <summary>The layer of an attention block's name (<c>blocks.1.attn</c> → 1), or null if it is not one of <paramref name="layers"/>.</summary>
     public static int? AttnLayer(string site, int layers) =>
         Enumerable.Range(0, layers).Cast<int?>().FirstOrDefault(l => Attn(l!.Value) == site);
@@ -28,7 +39,7 @@ public static class HookSites
         {
             string b = Block(l);
             names.AddRange([
-                $"{b}.hook_resid_pre", $"{b}.ln1.hook_normalized",
+                ResidPre(l), $"{b}.ln1.hook_normalized",
                 Q(l), K(l), V(l), Scores(l), Pattern(l), Z(l),
                 $"{b}.hook_attn_out", $"{b}.hook_resid_mid", $"{b}.ln2.hook_normalized",
                 $"{Mlp(l)}.hook_pre", $"{Mlp(l)}.hook_post", $"{b}.hook_mlp_out", $"{b}.hook_resid_post",

@@ -62,11 +62,31 @@ public sealed class HookedTransformer : Module<Tensor, Tensor>
     /// </summary>
     public Tensor Run(Tensor tokens, Hooks? hooks = null, ActivationCache? cache = null)
     {
-        if (hooks is not null)
-            foreach (var s in hooks.Sites)
-                if (!_sites.Contains(s))
-                    throw new UserError($"unknown hook site '{s}'; valid sites: {string.Join(", ", HookSites.All(Config))}");
+        CheckSites(hooks);
         return Forward(tokens, HookContext.For(hooks, cache));
+    }
+
+    /// <summary>
+    /// The forward pass from block <paramref name="layer"/>'s input (its <c>hook_resid_pre</c>, [batch, pos,
+    /// d_model]) to the logits: TransformerLens's <c>start_at_layer</c>. The blocks before it are not run, so hooks
+    /// there are an error. For many passes that differ only from some layer on (a proxy at one head against the
+    /// model), the earlier layers are computed once: the result is the same tensor a whole pass gives.
+    /// </summary>
+    public Tensor RunFrom(int layer, Tensor residPre, Hooks? hooks = null, ActivationCache? cache = null)
+    {
+        if (layer < 0 || layer >= Config.Layers) throw new ArgumentOutOfRangeException(nameof(layer), $"layer {layer} of a {Config.Layers}-layer model");
+        CheckSites(hooks);
+        if (hooks is not null && hooks.Sites.FirstOrDefault(s => HookSites.LayerOf(s) is int l ? l < layer : s is "hook_embed" or "hook_pos_embed") is string early)
+            throw new ArgumentException($"hook site '{early}' is before layer {layer}, where this pass starts", nameof(hooks));
+        return FromLayer(layer, residPre, HookContext.For(hooks, cache));
+    }
+
+    void CheckSites(Hooks? hooks)
+    {
+        if (hooks is null) return;
+        foreach (var s in hooks.Sites)
+            if (!_sites.Contains(s))
+                throw new UserError($"unknown hook site '{s}'; valid sites: {string.Join(", ", HookSites.All(Config))}");
     }
 
     Tensor Forward(Tensor tokens, HookContext? h)
@@ -76,8 +96,12 @@ public sealed class HookedTransformer : Module<Tensor, Tensor>
         var tok = embed.forward(tokens);
         var pos = pos_embed[..(int)t];
         if (h is not null) { tok = h.At("hook_embed", tok); pos = h.At("hook_pos_embed", pos); }
-        var x = tok + pos;
-        foreach (var block in blocks) x = block.Forward(x, h);
+        return FromLayer(0, tok + pos, h);
+    }
+
+    Tensor FromLayer(int layer, Tensor x, HookContext? h)
+    {
+        for (int l = layer; l < blocks.Count; l++) x = blocks[l].Forward(x, h);
         x = ln_final.forward(x);
         if (h is not null) x = h.At("ln_final.hook_normalized", x);
         return unembed.forward(x);

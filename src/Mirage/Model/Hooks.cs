@@ -35,6 +35,12 @@ public sealed class Hooks
     public bool Has(string site) => _bySite.ContainsKey(site);
 
     /// <summary>
+    /// The first block any hook acts in: a pass with these hooks can start there (<see cref="HookedTransformer.RunFrom"/>)
+    /// from the unhooked model's input to that block. 0 when a hook acts outside the blocks or there is none.
+    /// </summary>
+    public int FirstLayer => _bySite.Count == 0 ? 0 : _bySite.Keys.Select(HookSites.LayerOf).Aggregate(int.MaxValue, (a, l) => l is int v ? Math.Min(a, v) : 0);
+
+    /// <summary>
     /// Applies the hooks registered for <paramref name="site"/>. <paramref name="headDim"/> is the tensor's head axis
     /// (2 for q/k/v/z, 1 for scores/pattern, -1 when the site has none).
     /// </summary>

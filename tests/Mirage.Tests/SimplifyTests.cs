@@ -170,6 +170,24 @@ public class SimplifyTests
     }
 
     [Fact]
+    public void Kmeans_assignment_is_the_argmin_of_the_distances_and_takes_the_first_of_tied_centroids()
+    {
+        TorchRuntime.Init();
+        torch.manual_seed(3);
+        // More rows than one block of the assignment, so blocks are joined; centroid 5 repeats centroid 2 exactly, and
+        // some points sit on centroid 2, so their nearest two are tied at distance 0 and must go to the lower index.
+        using var x = torch.cat([torch.randn(9000, 16), torch.randn(1, 16).expand(40, 16)]);
+        var c = torch.randn(8, 16);
+        c[5] = c[2];
+        x.narrow(0, 9000, 40).copy_(c[2].expand(40, 16));
+        using var assign = KMeans.Assign(x, c);
+        using var expected = torch.addmm(c.square().sum(1).unsqueeze(0), x, c.mul(-2).t(), beta: 1, alpha: 1).argmin(1);
+        Assert.Equal(expected.data<long>().ToArray(), assign.data<long>().ToArray());
+        Assert.All(assign.narrow(0, 9000, 40).data<long>().ToArray(), i => Assert.Equal(2, i));
+        Assert.DoesNotContain(5L, assign.data<long>().ToArray());
+    }
+
+    [Fact]
     public void A_kmeans_fit_stops_when_its_token_is_cancelled()
     {
         // The proxy stage passes its SIGINT/SIGTERM token down to every fit; k-means is the fit that takes seconds.

@@ -166,6 +166,38 @@ public class StatisticsTests
     }
 
     [Fact]
+    public void The_gap_between_two_reference_splits_is_one_test_of_the_family_whichever_way_it_is_measured()
+    {
+        var syn = new SyntheticOutcomes(seeds: 3, sequences: 300, positions: 8, randomSeed: 23);
+        foreach (var (p, seen) in new[] { ("pca", 0.97), ("kmeans", 0.93) })
+        {
+            syn.Add(p, 4, "iid", agree: 0.90);
+            syn.Add(p, 4, "seen", agree: seen);
+            syn.Add(p, 4, "ood", agree: 0.85);
+        }
+        var st = StudyStatistics.Compute(syn.Cells, ["iid", "seen", "ood"], ["iid", "seen"], "iid", resamples: 2000);
+        foreach (var p in new[] { "pca", "kmeans" })
+        {
+            var there = st.Find(StudyStatistics.AgreementGap, p, 4, "blocks.0.attn", 0, "seen")!;                    // iid − seen
+            var back = st.Find(StudyStatistics.AgreementGap, p, 4, "blocks.0.attn", 0, "iid", reference: "seen")!;  // seen − iid
+            Assert.Equal(-there.Estimate!.Value, back.Estimate!.Value, 12);
+            Assert.Equal(there.PValue, back.PValue);
+            Assert.Equal(there.QValue, back.QValue);
+            Assert.Equal(there.Significant, back.Significant);
+            Assert.False(st.IsMirror(there));
+            Assert.True(st.IsMirror(back));
+        }
+        // Per proxy: gaps iid−seen, iid−ood, seen−ood (the mirror seen−iid not counted), the length-free accuracy tests
+        // on seen and ood: 5 tests each.
+        Assert.Equal(10, st.TestCount);
+        Assert.Equal(12, st.Tests.Count());
+        // The q-values are those of a family without the mirrors: BH over the ten p-values.
+        var family = st.Tests.Where(r => !st.IsMirror(r)).ToList();
+        var q = BenjaminiHochberg.QValues(family.Select(r => r.PValue ?? double.NaN).ToList());
+        Assert.Equal(q.Select(x => (double?)x), family.Select(r => r.QValue));
+    }
+
+    [Fact]
     public void A_planted_length_effect_is_attributed_to_length_and_a_planted_depth_effect_is_not()
     {
         // Length: agreement falls with length on both splits alike; ood's strings are longer. Depth: ood agrees less at every length.

@@ -19,7 +19,7 @@ public static class Findings
             .Select(g => $"{g.Key} {g.Average(x => x.Accuracy ?? double.NaN):F3}").ToList();
         if (acc.Count > 0) lines.Add($"Model accuracy (task metric, mean over {r.Seeds} seed(s)): {string.Join(", ", acc)}.");
         lines.Add($"How to read these: {st.TestCount} tests — the agreement gap to {string.Join(" and to ", st.References)} and the proxy's accuracy against the model's, at every sweep point, head, split"
-            + (r.Categories.Count > 1 ? " and category" : "") + $" — pooled over {st.Seeds} seed(s) by a bootstrap over seeds and sequences ({st.Resamples:N0} resamples); "
+            + (r.Categories.Count > 1 ? " and category" : "") + (st.References.Count > 1 ? "; a gap between two reference splits is one test, whichever of them it is measured against" : "") + $" — pooled over {st.Seeds} seed(s) by a bootstrap over seeds and sequences ({st.Resamples:N0} resamples); "
             + $"a result is called significant when its Benjamini–Hochberg q-value is at most {st.Fdr:0.##}, which keeps the expected share of false discoveries among all of them at {st.Fdr:P0}. Gaps are agreement on {st.Reference} minus agreement on the split.");
         lines.AddRange(CategoryFindings(r, st));
         foreach (var (proxy, site, head) in r.Targets())

@@ -39,7 +39,28 @@ public sealed class StudyStatistics
 
     public IEnumerable<StatRow> Tests => Rows.Where(r => r.Test != Agreement);
 
-    public int TestCount => Tests.Count();
+    /// <summary>The tests of the false-discovery family: every test once, so without the mirrored gaps (<see cref="IsMirror"/>).</summary>
+    public int TestCount => Tests.Count(r => !IsMirror(r));
+
+    /// <summary>
+    /// A gap between two reference splits measured against the later one (Dyck: <c>seen_structure − iid</c>) mirrors
+    /// the gap measured against the earlier one (<c>iid − seen_structure</c>): the same hypothesis. Its row is kept,
+    /// so that each reference's table is complete, with its mirror's q-value; the family counts it once.
+    /// </summary>
+    public bool IsMirror(StatRow r) => IsMirrorOf(r.Test, r.Split, r.Reference, References);
+
+    static bool IsMirrorOf(string test, string split, string reference, IReadOnlyList<string> references)
+    {
+        if (test != AgreementGap) return false;
+        int s = IndexOf(references, split), own = IndexOf(references, reference);
+        return s >= 0 && own >= 0 && s < own;
+    }
+
+    static int IndexOf(IReadOnlyList<string> list, string item)
+    {
+        for (int i = 0; i < list.Count; i++) if (list[i] == item) return i;
+        return -1;
+    }
 
     /// <summary>A row by its keys; an agreement gap is taken against <paramref name="reference"/>, by default the lead <see cref="Reference"/>.</summary>
     public StatRow? Find(string test, string proxy, int? parameter, string site, int? head, string split, string category = OutcomeKey.AllCategories, string? reference = null)
@@ -87,6 +108,7 @@ public sealed class StudyStatistics
 
         var rows = new List<StatRow>();
         var tests = new List<int>();   // indices into rows that are tests
+        var mirrors = new List<int>();   // indices of gaps between two references measured the other way round (IsMirror)
         foreach (var t in targets)
         {
             // Every vector this target needs (each cell's counts, and per length bin the agreeing and scored
@@ -147,7 +169,9 @@ public sealed class StudyStatistics
             void Add(string test, string split, string reference, (double? Est, double[] Reps, int Seeds) v, bool isTest)
             {
                 var (lo, hi, p) = PooledBootstrap.Summarize(v.Reps);
-                if (isTest) tests.Add(rows.Count);
+                bool mirror = isTest && IsMirrorOf(test, split, reference, references);
+                if (mirror) mirrors.Add(rows.Count);
+                else if (isTest) tests.Add(rows.Count);
                 rows.Add(new StatRow(test, t.Proxy, t.Parameter, t.Site, t.Head, t.Category, split, reference, v.Est, Fin(lo), Fin(hi), isTest ? Fin(p) : null, null, false, v.Seeds, resamples));
             }
 
@@ -184,6 +208,16 @@ public sealed class StudyStatistics
         var q = BenjaminiHochberg.QValues(tests.Select(i => rows[i].PValue ?? double.NaN).ToList());
         for (int j = 0; j < tests.Count; j++)
             rows[tests[j]] = rows[tests[j]] with { QValue = Fin(q[j]), Significant = double.IsFinite(q[j]) && q[j] <= fdr };
+        // A mirror is the same hypothesis as the gap it mirrors (its replicates are theirs negated, on the same draws,
+        // so its p-value is the same): it takes that test's q-value and verdict instead of being counted twice.
+        var gaps = tests.Select(i => rows[i]).Where(r => r.Test == AgreementGap)
+            .ToDictionary(r => (r.Proxy, r.Parameter, r.Site, r.Head, r.Category, r.Split, r.Reference));
+        foreach (var m in mirrors)
+        {
+            var r = rows[m];
+            var of = gaps.GetValueOrDefault((r.Proxy, r.Parameter, r.Site, r.Head, r.Category, r.Reference, r.Split));
+            rows[m] = r with { QValue = of?.QValue, Significant = of?.Significant ?? false };
+        }
         return new StudyStatistics { Rows = rows, Fdr = fdr, Resamples = resamples, Reference = lead, References = references.ToList(), Seeds = seeds.Length };
     }
 

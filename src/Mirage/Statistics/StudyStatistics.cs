@@ -52,14 +52,9 @@ public sealed class StudyStatistics
     static bool IsMirrorOf(string test, string split, string reference, IReadOnlyList<string> references)
     {
         if (test != AgreementGap) return false;
-        int s = IndexOf(references, split), own = IndexOf(references, reference);
+        var order = references.ToList();
+        int s = order.IndexOf(split), own = order.IndexOf(reference);
         return s >= 0 && own >= 0 && s < own;
-    }
-
-    static int IndexOf(IReadOnlyList<string> list, string item)
-    {
-        for (int i = 0; i < list.Count; i++) if (list[i] == item) return i;
-        return -1;
     }
 
     /// <summary>A row by its keys; an agreement gap is taken against <paramref name="reference"/>, by default the lead <see cref="Reference"/>.</summary>

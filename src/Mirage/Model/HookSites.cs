@@ -6,6 +6,9 @@ namespace Mirage.Model;
 /// </summary>
 public static class HookSites
 {
+    /// <summary>The sites outside the blocks: the token and position embeddings (before block 0) and the final LayerNorm's output.</summary>
+    public const string Embed = "hook_embed", PosEmbed = "hook_pos_embed", LnFinal = "ln_final.hook_normalized";
+
     public static string Block(int layer) => $"blocks.{layer}";
     /// <summary>An attention block, <c>blocks.{layer}.attn</c>: where a head proxy acts (the <c>site</c> of results).</summary>
     public static string Attn(int layer) => $"{Block(layer)}.attn";
@@ -34,7 +37,7 @@ public static class HookSites
 
     public static IReadOnlyList<string> All(ModelConfig cfg)
     {
-        var names = new List<string> { "hook_embed", "hook_pos_embed" };
+        var names = new List<string> { Embed, PosEmbed };
         for (int l = 0; l < cfg.Layers; l++)
         {
             string b = Block(l);
@@ -45,7 +48,7 @@ public static class HookSites
                 $"{Mlp(l)}.hook_pre", $"{Mlp(l)}.hook_post", $"{b}.hook_mlp_out", $"{b}.hook_resid_post",
             ]);
         }
-        names.Add("ln_final.hook_normalized");
+        names.Add(LnFinal);
         return names;
     }
 

@@ -76,7 +76,7 @@ public sealed class HookedTransformer : Module<Tensor, Tensor>
     {
         if (layer < 0 || layer >= Config.Layers) throw new ArgumentOutOfRangeException(nameof(layer), $"layer {layer} of a {Config.Layers}-layer model");
         CheckSites(hooks);
-        if (hooks is not null && hooks.Sites.FirstOrDefault(s => HookSites.LayerOf(s) is int l ? l < layer : s is "hook_embed" or "hook_pos_embed") is string early)
+        if (hooks is not null && hooks.Sites.FirstOrDefault(s => HookSites.LayerOf(s) is int l ? l < layer : s is HookSites.Embed or HookSites.PosEmbed) is string early)
             throw new ArgumentException($"hook site '{early}' is before layer {layer}, where this pass starts", nameof(hooks));
         return FromLayer(layer, residPre, HookContext.For(hooks, cache));
     }
@@ -95,7 +95,7 @@ public sealed class HookedTransformer : Module<Tensor, Tensor>
         if (t > Config.ContextLength) throw new UserError($"input has {t} positions but the model's context_length is {Config.ContextLength}");
         var tok = embed.forward(tokens);
         var pos = pos_embed[..(int)t];
-        if (h is not null) { tok = h.At("hook_embed", tok); pos = h.At("hook_pos_embed", pos); }
+        if (h is not null) { tok = h.At(HookSites.Embed, tok); pos = h.At(HookSites.PosEmbed, pos); }
         return FromLayer(0, tok + pos, h);
     }
 
@@ -103,7 +103,7 @@ public sealed class HookedTransformer : Module<Tensor, Tensor>
     {
         for (int l = layer; l < blocks.Count; l++) x = blocks[l].Forward(x, h);
         x = ln_final.forward(x);
-        if (h is not null) x = h.At("ln_final.hook_normalized", x);
+        if (h is not null) x = h.At(HookSites.LnFinal, x);
         return unembed.forward(x);
     }
 

@@ -38,7 +38,7 @@ public class CategoryTests
                 Assert.Equal(sf.Stats[metric].Value!.Value, parts.Sum(p => p.Value!.Value * p.Total) / parts.Sum(p => p.Total), 5);
             }
         }
-        var rows = FaithfulnessRows.ForCategories(0, "r", spliced, splits, task.Categories, 100).ToList();
+        var rows = FaithfulnessRows.ForCategories(0, "r", spliced, splits, task.Categories, new Bootstrap(0, 100)).ToList();
         Assert.Equal(["closer_0", "closer_1"], rows.Select(r => r.Category).Distinct().Order());
         var gap = Assert.Single(rows, r => r.Category == "closer_1" && r.Split == "unseen_depth" && r.Metric == "agreement_gap");
         double iid = rows.Single(r => r.Category == "closer_1" && r.Split == "iid" && r.Metric == "agreement").Value!.Value;

@@ -30,20 +30,43 @@ public class FaithfulnessTests
     }
 
     [Fact]
-    public void Bootstrap_interval_brackets_the_value_is_seeded_and_collapses_on_constant_data()
+    public void Bootstrap_interval_brackets_the_value_depends_only_on_seed_and_split_and_collapses_on_constant_data()
     {
         var s = new RatioStat(200);
         var rng = new Random(1);
         for (int i = 0; i < 200; i++) s.Add(i, rng.Next(2), 1);
-        var a = Bootstrap.Interval(s, seed: 3)!.Value;
-        Assert.Equal(a, Bootstrap.Interval(s, seed: 3)!.Value);
+        var a = new Bootstrap(3).Interval(s, "iid")!.Value;
+        Assert.Equal(a, new Bootstrap(3).Interval(s, "iid")!.Value);
+        Assert.NotEqual(a, new Bootstrap(4).Interval(s, "iid")!.Value);
+        Assert.NotEqual(a, new Bootstrap(3).Interval(s, "unseen_depth")!.Value);
         Assert.True(a.Low < s.Value && s.Value < a.High);
         Assert.InRange(a.High - a.Low, 0.05, 0.2);    // about ±1.96·sqrt(.25/200) = ±0.07
         var c = new RatioStat(50);
         for (int i = 0; i < 50; i++) c.Add(i, 2, 2);
-        Assert.Equal((1.0, 1.0), Bootstrap.Interval(c, 1)!.Value);
-        var gap = Bootstrap.DifferenceInterval(c, s, 4)!.Value;
+        Assert.Equal((1.0, 1.0), new Bootstrap(1).Interval(c, "iid")!.Value);
+        var gap = new Bootstrap(4).DifferenceInterval(c, "iid", s, "unseen_depth")!.Value;
         Assert.True(gap.Low > 0 && gap.Low < 1 - s.Value!.Value && gap.High > 1 - s.Value.Value);
+    }
+
+    [Fact]
+    public void Every_cell_on_a_split_is_resampled_with_the_same_draws()
+    {
+        // Common random numbers: two metrics counted on the same sequences move together from replicate to replicate.
+        // A metric that is the other's complement (wrong = scored − agreeing) must get the mirrored interval exactly.
+        var agree = new RatioStat(300);
+        var wrong = new RatioStat(300);
+        var rng = new Random(5);
+        for (int i = 0; i < 300; i++)
+        {
+            int scored = 1 + rng.Next(10), ok = rng.Next(scored + 1);
+            agree.Add(i, ok, scored);
+            wrong.Add(i, scored - ok, scored);
+        }
+        var bootstrap = new Bootstrap(9, 400);
+        var a = bootstrap.Interval(agree, "iid")!.Value;
+        var w = bootstrap.Interval(wrong, "iid")!.Value;
+        Assert.Equal(1 - a.High, w.Low, 12);
+        Assert.Equal(1 - a.Low, w.High, 12);
     }
 
     [Fact]
@@ -53,7 +76,7 @@ public class FaithfulnessTests
         var ood = new SplitFaithfulness("unseen_depth", 2);
         foreach (var m in SplitFaithfulness.Metrics) { iid.Stats[m].Add(0, 1); iid.Stats[m].Add(1, 1); ood.Stats[m].Add(0, 0); ood.Stats[m].Add(1, 1); }
         var proxy = new SplicedProxy("pca", 4, "blocks.1.attn", 1, 0, new Model.Hooks());
-        var rows = FaithfulnessRows.For(7, "r", proxy, [iid, ood], 200).ToList();
+        var rows = FaithfulnessRows.For(7, "r", proxy, [iid, ood], new Bootstrap(7, 200)).ToList();
         var gap = Assert.Single(rows, r => r.Metric == "agreement_gap");
         Assert.Equal("unseen_depth", gap.Split);
         Assert.Equal(0.5, gap.Value);

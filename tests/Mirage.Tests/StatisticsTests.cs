@@ -46,6 +46,23 @@ public class StatisticsTests
     }
 
     [Fact]
+    public void Ratios_under_the_draws_are_the_ratio_of_the_draws_integer_sums()
+    {
+        // Ratios (double values, for the per-seed intervals) and Sums (integer counts, for the pooled statistics) are
+        // two paths over the same draws: on integer vectors they must agree, and an empty denominator gives NaN.
+        const int n = 41, resamples = 300;
+        var rng = new Random(8);
+        var num = Enumerable.Range(0, n).Select(_ => rng.Next(0, 5)).ToArray();
+        var den = num.Select(x => x + rng.Next(0, 3)).ToArray();
+        var draws = new SequenceDraws(n, resamples, 21);
+        var sums = draws.Sums([num, den]);
+        var ratios = draws.Ratios(num.Select(x => (double)x).ToArray(), den.Select(x => (double)x).ToArray());
+        for (int b = 0; b < resamples; b++) Assert.Equal((double)sums[0][b] / sums[1][b], ratios[b], 12);
+        Assert.All(draws.Ratios(new double[n], new double[n]), r => Assert.True(double.IsNaN(r)));
+        Assert.Throws<ArgumentException>(() => draws.Ratios(new double[n - 1], new double[n - 1]));
+    }
+
+    [Fact]
     public void A_planted_gap_is_significant_and_its_pooled_interval_covers_it()
     {
         var syn = new SyntheticOutcomes(seeds: 3, sequences: 300, positions: 8, randomSeed: 1);

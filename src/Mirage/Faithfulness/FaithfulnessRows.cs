@@ -5,34 +5,34 @@ public static class FaithfulnessRows
 {
     public const string ReferenceSplit = "iid";
 
-    public static IEnumerable<FaithfulnessRow> For(int seed, string run, SplicedProxy proxy, IReadOnlyList<SplitFaithfulness> splits, int resamples) =>
-        from c in Cells(seed, proxy.Label, splits.Select(s => (s.Split, s.Stats)).ToList(), resamples)
+    public static IEnumerable<FaithfulnessRow> For(int seed, string run, SplicedProxy proxy, IReadOnlyList<SplitFaithfulness> splits, Bootstrap bootstrap) =>
+        from c in Cells(splits.Select(s => (s.Split, s.Stats)).ToList(), bootstrap)
         select new FaithfulnessRow(seed, run, proxy.Proxy, proxy.Parameter, proxy.Site, proxy.Head, c.Split, c.Metric, c.Value, c.Low, c.High, c.N);
 
     /// <summary>The same cells per category of scored position (values, intervals and gaps to the same category on iid).</summary>
     public static IEnumerable<CategoryRow> ForCategories(int seed, string run, SplicedProxy proxy, IReadOnlyList<SplitFaithfulness> splits,
-        IReadOnlyList<string> categories, int resamples) =>
+        IReadOnlyList<string> categories, Bootstrap bootstrap) =>
         from ci in Enumerable.Range(0, splits.Count == 0 ? 0 : splits[0].ByCategory.Count)
-        from c in Cells(seed, $"{proxy.Label}|{categories[ci]}", splits.Select(s => (s.Split, s.ByCategory[ci])).ToList(), resamples)
+        from c in Cells(splits.Select(s => (s.Split, s.ByCategory[ci])).ToList(), bootstrap)
         select new CategoryRow(seed, run, proxy.Proxy, proxy.Parameter, proxy.Site, proxy.Head, c.Split, categories[ci], c.Metric, c.Value, c.Low, c.High, c.N);
 
     /// <summary>The oracle control's cells for one fit (train or split), on the held-out half of every split.</summary>
-    public static IEnumerable<OracleRow> ForOracle(int seed, string run, SplicedProxy proxy, IReadOnlyList<SplitFaithfulness> splits, string fit, int resamples) =>
-        from c in Cells(seed, $"{proxy.Label}|oracle|{fit}", splits.Select(s => (s.Split, s.Stats)).ToList(), resamples)
+    public static IEnumerable<OracleRow> ForOracle(int seed, string run, SplicedProxy proxy, IReadOnlyList<SplitFaithfulness> splits, string fit, Bootstrap bootstrap) =>
+        from c in Cells(splits.Select(s => (s.Split, s.Stats)).ToList(), bootstrap)
         select new OracleRow(seed, run, proxy.Proxy, proxy.Parameter, proxy.Site, proxy.Head, c.Split, fit, c.Metric, c.Value, c.Low, c.High, c.N);
 
     /// <summary>The same cells under each scoring variant of the task (faithfulness_by_scoring.csv).</summary>
-    public static IEnumerable<ScoringRow> ForVariants(int seed, string run, SplicedProxy proxy, IReadOnlyList<SplitFaithfulness> splits, int resamples) =>
+    public static IEnumerable<ScoringRow> ForVariants(int seed, string run, SplicedProxy proxy, IReadOnlyList<SplitFaithfulness> splits, Bootstrap bootstrap) =>
         from v in splits.Count == 0 ? [] : splits[0].Variants.Keys
-        from c in Cells(seed, $"{proxy.Label}|{v}", splits.Select(s => (s.Split, s.Variants[v])).ToList(), resamples)
+        from c in Cells(splits.Select(s => (s.Split, s.Variants[v])).ToList(), bootstrap)
         select new ScoringRow(seed, run, proxy.Proxy, proxy.Parameter, proxy.Site, proxy.Head, c.Split, v, c.Metric, c.Value, c.Low, c.High, c.N);
 
     /// <summary>
     /// Every metric of every split with its bootstrap interval, then the gap (iid − split) of every metric with the
-    /// interval of the difference. <paramref name="label"/> seeds the bootstrap, so each cell has its own stream.
+    /// interval of the difference, from the seed's draws of each split's sequences.
     /// </summary>
-    static IEnumerable<(string Split, string Metric, double? Value, double? Low, double? High, double N)> Cells(int seed, string label,
-        IReadOnlyList<(string Split, Dictionary<string, RatioStat> Stats)> splits, int resamples)
+    static IEnumerable<(string Split, string Metric, double? Value, double? Low, double? High, double N)> Cells(
+        IReadOnlyList<(string Split, Dictionary<string, RatioStat> Stats)> splits, Bootstrap bootstrap)
     {
         var iid = splits.FirstOrDefault(s => s.Split == ReferenceSplit);
         foreach (var s in splits)
@@ -40,7 +40,7 @@ public static class FaithfulnessRows
             {
                 var stat = s.Stats[metric];
                 if (stat.Value is null) continue;     // e.g. no JSD for a proxy without a head
-                var ci = Bootstrap.Interval(stat, StableHash.Of(seed, label, s.Split, metric), resamples);
+                var ci = bootstrap.Interval(stat, s.Split);
                 yield return (s.Split, metric, stat.Value, ci?.Low, ci?.High, stat.Total);
             }
         if (iid.Stats is null) yield break;
@@ -49,7 +49,7 @@ public static class FaithfulnessRows
             {
                 RatioStat a = iid.Stats[metric], b = s.Stats[metric];
                 if (a.Value is null || b.Value is null) continue;
-                var ci = Bootstrap.DifferenceInterval(a, b, StableHash.Of(seed, label, s.Split, SplitFaithfulness.Gap(metric)), resamples);
+                var ci = bootstrap.DifferenceInterval(a, ReferenceSplit, b, s.Split);
                 yield return (s.Split, SplitFaithfulness.Gap(metric), a.Value - b.Value, ci?.Low, ci?.High, b.Total);
             }
     }

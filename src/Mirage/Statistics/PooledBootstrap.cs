@@ -43,7 +43,8 @@ public static class PooledBootstrap
         return (Quantile(ok, alpha), Quantile(ok, 1 - alpha), p);
     }
 
-    static double Quantile(double[] sorted, double q)
+    /// <summary>The q-quantile of sorted values, interpolated linearly between order statistics.</summary>
+    public static double Quantile(double[] sorted, double q)
     {
         double pos = q * (sorted.Length - 1);
         int lo = (int)Math.Floor(pos), hi = (int)Math.Ceiling(pos);

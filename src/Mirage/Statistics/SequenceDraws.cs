@@ -43,6 +43,40 @@ public sealed class SequenceDraws
         return result;
     }
 
+    /// <summary>
+    /// For per-sequence numerators and denominators, the ratio of their sums under each draw (NaN where a draw's
+    /// denominator is 0). Summed in a fixed order (four interleaved partial sums, added in one order), so the result
+    /// is the same on every machine whatever its vector width.
+    /// </summary>
+    public double[] Ratios(double[] numerator, double[] denominator)
+    {
+        if (numerator.Length != Sequences || denominator.Length != Sequences)
+            throw new ArgumentException($"vectors of length {numerator.Length} and {denominator.Length} on a split of {Sequences} sequences");
+        var result = new double[Resamples];
+        for (int b = 0; b < Resamples; b++)
+        {
+            var counts = _counts.AsSpan(b * Sequences, Sequences);
+            double num = Dot(counts, numerator), den = Dot(counts, denominator);
+            result[b] = den == 0 ? double.NaN : num / den;
+        }
+        return result;
+    }
+
+    static double Dot(ReadOnlySpan<int> counts, ReadOnlySpan<double> values)
+    {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int i = 0;
+        for (; i + 4 <= counts.Length; i += 4)
+        {
+            s0 += counts[i] * values[i];
+            s1 += counts[i + 1] * values[i + 1];
+            s2 += counts[i + 2] * values[i + 2];
+            s3 += counts[i + 3] * values[i + 3];
+        }
+        for (; i < counts.Length; i++) s0 += counts[i] * values[i];
+        return (s0 + s1) + (s2 + s3);
+    }
+
     static long Dot(ReadOnlySpan<int> a, ReadOnlySpan<int> b)
     {
         long sum = 0;

@@ -186,11 +186,13 @@ public sealed class ProxyStage(TaskData taskData, SimplifyConfig config)
                 if (first && (config.ExampleSplits ?? data.Task.ExampleSplits).Contains(split)) collector.AddExamples(model, seed, split, seqs, heads, fitted);
                 if (config.Oracle) Oracle(model, seed, split, seqs, points, m, sd, oracle);
             }
-            // Each point's rows and bootstrap intervals on its own (every interval has its own seeded stream, so the
-            // order they are computed in changes nothing), on as many cores as the stage has threads; added in point order.
+            // Each point's rows and bootstrap intervals on its own (the seed's draws of a split depend on nothing else,
+            // so the order they are computed in changes nothing), on as many cores as the stage has threads; added in
+            // point order.
+            var bootstrap = new Bootstrap(seed, config.BootstrapResamples);
             var rows = points.Select(_ => new SimplifyResults { Manifest = results.Manifest }).ToArray();
             Parallel.For(0, points.Count, new ParallelOptions { MaxDegreeOfParallelism = config.Threads, CancellationToken = Cancel },
-                i => AddRows(seed, runLabel, fitted[i], measured[i], oracle[i], rows[i]));
+                i => AddRows(seed, runLabel, fitted[i], measured[i], oracle[i], bootstrap, rows[i]));
             foreach (var r in rows) results.Append(r);
             if (first) collector.AddPcaPoints(model, seed, heads, fitCapture, fitSeqs, config.FitSplit);
             Report("done");
@@ -204,18 +206,18 @@ public sealed class ProxyStage(TaskData taskData, SimplifyConfig config)
 
     /// <summary>One point's rows: values and gaps with bootstrap intervals, breakdowns, outcomes, and its oracle cells.</summary>
     void AddRows(int seed, string runLabel, Proxy proxy, List<SplitFaithfulness> splits, (List<SplitFaithfulness> Train, List<SplitFaithfulness> Split) oracle,
-        SimplifyResults into)
+        Bootstrap bootstrap, SimplifyResults into)
     {
         var spliced = FitSpliceMeasure.Splice(proxy);
-        into.Rows.AddRange(FaithfulnessRows.For(seed, runLabel, spliced, splits, config.BootstrapResamples));
+        into.Rows.AddRange(FaithfulnessRows.For(seed, runLabel, spliced, splits, bootstrap));
         into.Breakdown.AddRange(FaithfulnessRows.Breakdowns(seed, spliced, splits));
-        into.CategoryRows.AddRange(FaithfulnessRows.ForCategories(seed, runLabel, spliced, splits, data.Task.Categories, config.BootstrapResamples));
-        into.ScoringRows.AddRange(FaithfulnessRows.ForVariants(seed, runLabel, spliced, splits, config.BootstrapResamples));
+        into.CategoryRows.AddRange(FaithfulnessRows.ForCategories(seed, runLabel, spliced, splits, data.Task.Categories, bootstrap));
+        into.ScoringRows.AddRange(FaithfulnessRows.ForVariants(seed, runLabel, spliced, splits, bootstrap));
         into.Outcomes.AddRange(FaithfulnessRows.Outcomes(seed, spliced, splits, data.Task.Categories));
         if (oracle.Split.Count == 0) return;
         foreach (var (fit, category, s) in new[] { ("train", Statistics.OutcomeKey.OracleTrainFit, oracle.Train), ("split", Statistics.OutcomeKey.OracleSplitFit, oracle.Split) })
         {
-            into.OracleRows.AddRange(FaithfulnessRows.ForOracle(seed, runLabel, spliced, s, fit, config.BootstrapResamples));
+            into.OracleRows.AddRange(FaithfulnessRows.ForOracle(seed, runLabel, spliced, s, fit, bootstrap));
             into.Outcomes.AddRange(FaithfulnessRows.OutcomesAs(seed, spliced, s, category));
         }
     }

@@ -203,3 +203,31 @@ public class DyckTests : TempDirectoryTests
         Assert.Equal(Enumerable.Range(6, 3), task.CandidateIds);
     }
 }
+
+public class TaskAccuracyTests
+{
+    [Fact]
+    public void A_task_and_its_scoring_variant_from_one_pass_equal_each_evaluated_alone()
+    {
+        // The proxy stage scores the model under the task metric and its variants from one forward pass per batch;
+        // that must give what separate passes give, breakdowns included.
+        Mirage.Native.TorchRuntime.Init();
+        TorchSharp.torch.manual_seed(4);
+        var task = new DyckTask(3, minDistance: 3);
+        using var model = new Mirage.Model.HookedTransformer(new Mirage.Model.ModelConfig { Layers = 1, Heads = 1, DModel = 16, DMlp = 32, ContextLength = 40, VocabSize = task.Vocabulary.Count });
+        model.eval();
+        var sampler = new DyckSampler(3, 4, 4, 30, new Random(2));
+        var seqs = Enumerable.Range(0, 40).Select(_ => task.Encode(sampler.Next())).ToList();
+        var tasks = new ISequenceTask[] { task, task.ScoringVariants.Single().Task };
+        var together = Mirage.Evaluation.TaskAccuracy.Evaluate(model, tasks, "iid", seqs, batchSize: 7);
+        for (int t = 0; t < tasks.Length; t++)
+        {
+            var alone = Mirage.Evaluation.TaskAccuracy.Evaluate(model, tasks[t], "iid", seqs, batchSize: 7);
+            Assert.Equal(alone.Scored, together[t].Scored);
+            Assert.Equal(alone.Correct, together[t].Correct);
+            Assert.Equal(alone.ByDepth, together[t].ByDepth);
+            Assert.Equal(alone.ByDistance, together[t].ByDistance);
+        }
+        Assert.True(together[1].Scored > together[0].Scored);   // the variant scores every closer, the task only far ones
+    }
+}

@@ -25,33 +25,55 @@ public sealed record SplitAccuracy(string Split, int Sequences, int Scored, int 
 public static class TaskAccuracy
 {
     public static SplitAccuracy Evaluate(HookedTransformer model, ISequenceTask task, string split, IReadOnlyList<int[]> sequences,
-        int batchSize = Batches.EvalBatchSize, Hooks? hooks = null)
+        int batchSize = Batches.EvalBatchSize, Hooks? hooks = null) =>
+        Evaluate(model, [task], split, sequences, batchSize, hooks)[0];
+
+    /// <summary>
+    /// The metric of several tasks on the same sequences (a task and its scoring variants) from one forward pass per
+    /// batch: the variants differ only in which positions they score, and a second pass over a whole split computed the
+    /// same logits again.
+    /// </summary>
+    public static IReadOnlyList<SplitAccuracy> Evaluate(HookedTransformer model, IReadOnlyList<ISequenceTask> tasks, string split,
+        IReadOnlyList<int[]> sequences, int batchSize = Batches.EvalBatchSize, Hooks? hooks = null)
     {
         using var noGrad = torch.no_grad();
-        var depth = new SortedDictionary<int, (int S, int C)>();
-        var distance = new SortedDictionary<int, (int S, int C)>();
-        var category = new SortedDictionary<int, (int S, int C)>();
-        int scored = 0, correct = 0;
+        var tallies = tasks.Select(t => new Tally(t)).ToArray();
         foreach (var idx in Batches.ByLength(sequences, batchSize))
         {
             using var scope = torch.NewDisposeScope();
             var seqs = Batches.Select(sequences, idx);
-            var sb = ScoredBatch.Of(task, seqs, idx);
-            if (sb.Count == 0) continue;
+            var scored = tallies.Select(t => ScoredBatch.Of(t.Task, seqs, idx)).ToArray();
+            if (scored.All(sb => sb.Count == 0)) continue;
             var (input, _) = Batches.Make(seqs);
             var logits = hooks is null ? model.forward(input) : model.Run(input, hooks);
+            for (int t = 0; t < tallies.Length; t++)
+                if (scored[t].Count > 0) tallies[t].Add(scored[t], logits);
+        }
+        return tallies.Select(t => t.Result(split, sequences.Count)).ToList();
+    }
+
+    /// <summary>One task's counts: overall, by depth, by distance and by category.</summary>
+    sealed class Tally(ISequenceTask task)
+    {
+        readonly SortedDictionary<int, (int S, int C)> _depth = new(), _distance = new(), _category = new();
+        int _scored, _correct;
+
+        public ISequenceTask Task => task;
+
+        public void Add(ScoredBatch sb, torch.Tensor logits)
+        {
             var pred = ScoredBatch.Predict(sb.Gather(logits), task.CandidateIds);
             for (int i = 0; i < sb.Count; i++)
             {
                 int ok = pred[i] == sb.Target[i] ? 1 : 0;
-                scored++; correct += ok;
-                Add(depth, sb.Depth[i], ok); Add(distance, sb.Distance[i], ok); Add(category, sb.Category[i], ok);
+                _scored++; _correct += ok;
+                TaskAccuracy.Add(_depth, sb.Depth[i], ok); TaskAccuracy.Add(_distance, sb.Distance[i], ok); TaskAccuracy.Add(_category, sb.Category[i], ok);
             }
         }
-        return new SplitAccuracy(split, sequences.Count, scored, correct,
-            depth.Select(kv => new Bucket(kv.Key, kv.Value.S, kv.Value.C)).ToList(),
-            distance.Select(kv => new Bucket(kv.Key, kv.Value.S, kv.Value.C)).ToList(),
-            category.Select(kv => new Bucket(kv.Key, kv.Value.S, kv.Value.C)).ToList());
+
+        public SplitAccuracy Result(string split, int sequences) => new(split, sequences, _scored, _correct, Buckets(_depth), Buckets(_distance), Buckets(_category));
+
+        static List<Bucket> Buckets(SortedDictionary<int, (int S, int C)> d) => d.Select(kv => new Bucket(kv.Key, kv.Value.S, kv.Value.C)).ToList();
     }
 
     static void Add(SortedDictionary<int, (int S, int C)> d, int key, int ok)

@@ -228,16 +228,15 @@ public sealed class ProxyStage(TaskData taskData, SimplifyConfig config)
         foreach (var split in evalSplits)
         {
             Cancel.ThrowIfCancellationRequested();
-            var acc = TaskAccuracy.Evaluate(model, data.Task, split, data.Splits[split], config.BatchSize);
+            var variants = data.Task.ScoringVariants;
+            var all = TaskAccuracy.Evaluate(model, [data.Task, .. variants.Select(v => v.Task)], split, data.Splits[split], config.BatchSize);
+            var acc = all[0];
             results.ModelAccuracy.Add(new ModelAccuracyRow(seed, runLabel, split, "all", null, acc.Scored, acc.Correct, acc.Accuracy));
             foreach (var b in acc.ByDepth) results.ModelAccuracy.Add(new ModelAccuracyRow(seed, runLabel, split, "depth", b.Key, b.Scored, b.Correct, b.Accuracy));
             if (data.Task.Categories.Count > 1)
                 foreach (var b in acc.ByCategory) results.ModelAccuracy.Add(new ModelAccuracyRow(seed, runLabel, split, "category", b.Key, b.Scored, b.Correct, b.Accuracy));
-            foreach (var v in data.Task.ScoringVariants)
-            {
-                var va = TaskAccuracy.Evaluate(model, v.Task, split, data.Splits[split], config.BatchSize);
-                results.ModelAccuracy.Add(new ModelAccuracyRow(seed, runLabel, split, v.Name, null, va.Scored, va.Correct, va.Accuracy));
-            }
+            for (int v = 0; v < variants.Count; v++)
+                results.ModelAccuracy.Add(new ModelAccuracyRow(seed, runLabel, split, variants[v].Name, null, all[v + 1].Scored, all[v + 1].Correct, all[v + 1].Accuracy));
         }
     }
 

@@ -230,4 +230,29 @@ public class TaskAccuracyTests
         }
         Assert.True(together[1].Scored > together[0].Scored);   // the variant scores every closer, the task only far ones
     }
+
+    [Fact]
+    public void Scored_logits_by_flat_index_equal_the_gathered_ones_and_predictions_take_the_best_candidate()
+    {
+        Mirage.Native.TorchRuntime.Init();
+        var task = new DyckTask(3, minDistance: 1);
+        var sampler = new DyckSampler(3, 4, 4, 12, new Random(6));
+        var seqs = Enumerable.Range(0, 5).Select(_ => task.Encode(sampler.Next())).ToArray();
+        var sb = Mirage.Evaluation.ScoredBatch.Of(task, seqs, Enumerable.Range(0, seqs.Length).ToArray());
+        var (input, _) = Mirage.Evaluation.Batches.Make(seqs);
+        using var logits = TorchSharp.torch.randn(input.shape[0], input.shape[1], task.Vocabulary.Count, generator: new TorchSharp.torch.Generator(3));
+        using var flat = sb.FlatIndex(input.shape[1]);
+        using var gathered = sb.Gather(logits);
+        using var byFlat = Mirage.Evaluation.ScoredBatch.GatherFlat(logits, flat);
+        Assert.Equal(gathered.data<float>().ToArray(), byFlat.data<float>().ToArray());
+        // Consecutive candidates (a view of the logits) and the same ids in another order (a copy) predict alike: the
+        // best-scoring candidate, whatever the order the task lists them in.
+        var consecutive = Mirage.Evaluation.ScoredBatch.Predict(byFlat, task.CandidateIds);
+        var shuffled = Mirage.Evaluation.ScoredBatch.Predict(byFlat, task.CandidateIds.Reverse().ToArray());
+        Assert.Equal(consecutive, shuffled);
+        var rows = byFlat.to_type(TorchSharp.torch.ScalarType.Float64).data<double>().ToArray();
+        int v = task.Vocabulary.Count;
+        for (int i = 0; i < consecutive.Length; i++)
+            Assert.Equal(task.CandidateIds.MaxBy(c => rows[i * v + c]), (int)consecutive[i]);
+    }
 }

@@ -51,6 +51,15 @@ public sealed class ScoredBatch
     }
 
     /// <summary>
+    /// The scored positions as rows of the flattened [batch × pos, vocab] logits of a batch padded to <paramref name="positions"/>:
+    /// made once per batch, then <see cref="GatherFlat"/> takes every pass's scored logits with one index_select.
+    /// </summary>
+    public Tensor FlatIndex(long positions) => torch.tensor(Row.Select((r, i) => r * positions + Pos[i]).ToArray());
+
+    /// <summary>[scored, vocab] logits at the positions of <paramref name="flatIndex"/> (<see cref="FlatIndex"/>).</summary>
+    public static Tensor GatherFlat(Tensor logits, Tensor flatIndex) => logits.reshape(-1, logits.shape[^1]).index_select(0, flatIndex);
+
+    /// <summary>
     /// The task metric's prediction at each scored position: argmax over the candidate ids (Dyck: the closers),
     /// or over the whole vocabulary when the task has no candidate set. Returns token ids.
     /// </summary>
@@ -58,8 +67,10 @@ public sealed class ScoredBatch
     {
         if (scoredLogits.shape[0] == 0) return [];
         if (candidateIds.Count == 0) return scoredLogits.argmax(-1).data<long>().ToArray();
-        using var cand = torch.tensor(candidateIds.Select(x => (long)x).ToArray());
-        using var restricted = scoredLogits.index_select(-1, cand);
+        // Candidates that are a run of consecutive ids (Dyck's closers) are a view of the logits, not a copy.
+        bool consecutive = candidateIds.Select((id, i) => id - i).Distinct().Count() == 1;
+        using var cand = consecutive ? null : torch.tensor(candidateIds.Select(x => (long)x).ToArray());
+        using var restricted = consecutive ? scoredLogits.narrow(-1, candidateIds[0], candidateIds.Count) : scoredLogits.index_select(-1, cand!);
         using var arg = restricted.argmax(-1);
         var a = arg.data<long>().ToArray();
         for (int i = 0; i < a.Length; i++) a[i] = candidateIds[(int)a[i]];

@@ -15,16 +15,21 @@ public static class Divergences
         // run while libtorch still reads them (ScalarLifetimeTests).
         using Scalar half = 0.5.ToScalar(), ln2 = Ln2.ToScalar();
         var m = (p + q).mul(half);
-        return (KlRows(p, m) + KlRows(q, m)).mul(half).div(ln2);
+        // log m once for both terms (the proxy stage computes this for every proxy, batch and split).
+        var logM = LogClamped(m);
+        return (KlRows(p, LogClamped(p), logM) + KlRows(q, LogClamped(q), logM)).mul(half).div(ln2);
     }
 
     /// <summary>KL(p ‖ q) in nats from log-probabilities (rows of log_softmax outputs).</summary>
     public static Tensor KlFromLogProbs(Tensor logP, Tensor logQ) => (logP.exp() * (logP - logQ)).sum(-1);
 
-    /// <summary>KL(p ‖ q) in nats for probability rows; terms with p = 0 count 0 (the 0·log 0 = 0 convention).</summary>
-    static Tensor KlRows(Tensor p, Tensor q)
+    /// <summary>KL(p ‖ q) in nats for probability rows, from p and the clamped logs of p and q; terms with p = 0
+    /// count 0 (the 0·log 0 = 0 convention: p·(log 1e-30 − …) is 0 there).</summary>
+    static Tensor KlRows(Tensor p, Tensor logP, Tensor logQ) => (p * (logP - logQ)).sum(-1);
+
+    static Tensor LogClamped(Tensor p)
     {
         using var tiny = 1e-30.ToScalar();
-        return (p * (p.clamp_min(tiny).log() - q.clamp_min(tiny).log())).sum(-1);
+        return p.clamp_min(tiny).log_();
     }
 }

@@ -39,11 +39,12 @@ public static class FaithfulnessEvaluator
             var seqs = Batches.Select(sequences, idx);
             var batches = scorings.Select(s => ScoredBatch.Of(s.Task, seqs, idx)).ToArray();
             var (input, _) = Batches.Make(seqs);
+            var scoredRows = batches.Select(sb => sb.FlatIndex(input.shape[1])).ToArray();   // for the model's and every proxy's pass
             // Valid query positions: the input is ids[:-1], so a sequence of length L has L-1 real positions.
             var realLen = seqs.Select(s => s.Length - 1).ToArray();
             using var modelCache = new ActivationCache(recorded.Contains);
             var modelLogits = model.Run(input, cache: modelCache);
-            var modelOut = batches.Select(sb => Predicted(sb, modelLogits, task.CandidateIds)).ToArray();
+            var modelOut = batches.Select((sb, s) => Predicted(scoredRows[s], modelLogits, task.CandidateIds)).ToArray();
 
             for (int pi = 0; pi < proxies.Count; pi++)
             {
@@ -67,7 +68,7 @@ public static class FaithfulnessEvaluator
                 for (int s = 0; s < scorings.Count; s++)
                 {
                     var stats = scorings[s].Variant is string v ? res.Variants[v] : res.Stats;
-                    Compare(batches[s], modelOut[s], Predicted(batches[s], logits, task.CandidateIds), stats, scorings[s].Variant is null ? res : null, task, jsd, t);
+                    Compare(batches[s], modelOut[s], Predicted(scoredRows[s], logits, task.CandidateIds), stats, scorings[s].Variant is null ? res : null, task, jsd, t);
                 }
             }
         }
@@ -76,9 +77,9 @@ public static class FaithfulnessEvaluator
 
     sealed record Output(long[] Pred, Tensor LogP);
 
-    static Output Predicted(ScoredBatch sb, Tensor logits, IReadOnlyList<int> candidates)
+    static Output Predicted(Tensor scoredRows, Tensor logits, IReadOnlyList<int> candidates)
     {
-        var scored = sb.Gather(logits);
+        var scored = ScoredBatch.GatherFlat(logits, scoredRows);
         return new Output(ScoredBatch.Predict(scored, candidates), scored.log_softmax(-1));
     }
 

@@ -16,8 +16,6 @@ public sealed class Bootstrap(int seed, int resamples = Bootstrap.DefaultResampl
 
     readonly ConcurrentDictionary<(string Split, int Sequences), Lazy<SequenceDraws>> _draws = new();
 
-    public int Resamples => resamples;
-
     /// <summary>The draws of a split's <paramref name="sequences"/> sequences (made once, on first use; thread-safe).</summary>
     public SequenceDraws Draws(string split, int sequences) =>
         _draws.GetOrAdd((split, sequences), k => new Lazy<SequenceDraws>(() =>

@@ -44,7 +44,7 @@ public static class FaithfulnessEvaluator
             var realLen = seqs.Select(s => s.Length - 1).ToArray();
             using var modelCache = new ActivationCache(recorded.Contains);
             var modelLogits = model.Run(input, cache: modelCache);
-            var modelOut = batches.Select((sb, s) => Predicted(scoredRows[s], modelLogits, task.CandidateIds)).ToArray();
+            var modelOut = scoredRows.Select(rows => Predicted(rows, modelLogits, task.CandidateIds)).ToArray();
 
             for (int pi = 0; pi < proxies.Count; pi++)
             {

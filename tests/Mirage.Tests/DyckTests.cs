@@ -242,9 +242,15 @@ public class TaskAccuracyTests
         var (input, _) = Mirage.Evaluation.Batches.Make(seqs);
         using var logits = TorchSharp.torch.randn(input.shape[0], input.shape[1], task.Vocabulary.Count, generator: new TorchSharp.torch.Generator(3));
         using var flat = sb.FlatIndex(input.shape[1]);
-        using var gathered = sb.Gather(logits);
         using var byFlat = Mirage.Evaluation.ScoredBatch.GatherFlat(logits, flat);
-        Assert.Equal(gathered.data<float>().ToArray(), byFlat.data<float>().ToArray());
+        // Each scored row is the logits at (row, position) of the [batch, pos, vocab] tensor, read here by hand.
+        var all = logits.data<float>().ToArray();
+        long t = input.shape[1];
+        int vocab = task.Vocabulary.Count;
+        var expected = Enumerable.Range(0, sb.Count).SelectMany(i => all.Skip((int)((sb.Row[i] * t + sb.Pos[i]) * vocab)).Take(vocab)).ToArray();
+        Assert.Equal(expected, byFlat.data<float>().ToArray());
+        using var gathered = sb.Gather(logits);
+        Assert.Equal(expected, gathered.data<float>().ToArray());
         // Consecutive candidates (a view of the logits) and the same ids in another order (a copy) predict alike: the
         // best-scoring candidate, whatever the order the task lists them in.
         var consecutive = Mirage.Evaluation.ScoredBatch.Predict(byFlat, task.CandidateIds);

@@ -42,12 +42,12 @@ public sealed class ScoredBatch
         };
     }
 
-    /// <summary>[scored, vocab] logits at the scored positions.</summary>
+    /// <summary>[scored, vocab] logits at the scored positions (for one pass; several passes over a batch share one
+    /// <see cref="FlatIndex"/>).</summary>
     public Tensor Gather(Tensor logits)
     {
-        using var rows = torch.tensor(Row.Select(x => (long)x).ToArray());
-        using var cols = torch.tensor(Pos.Select(x => (long)x).ToArray());
-        return logits.index(TensorIndex.Tensor(rows), TensorIndex.Tensor(cols));
+        using var rows = FlatIndex(logits.shape[1]);
+        return GatherFlat(logits, rows);
     }
 
     /// <summary>

@@ -16,6 +16,11 @@ public class ReproduceTests : TempDirectoryTests
         {
             var (c, o, e) = CliProcess.Run(Dir, "reproduce", "dyck", "--scale", "quick", "--seeds", "2", "--out", name, "--jobs", jobs, "--quiet");
             Assert.True(c == 0, e + o);
+            // Each task's time and peak memory: said when it ends (by the parent for a child process), kept in its ledger entry.
+            Assert.Matches(new Regex(@"proxies:1:? done.*: \d+:\d\d, peak resident memory \d+\.\d\d GB"), o);
+            using var entry = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(Dir, name, "stages", "train-1.json")));
+            Assert.True(entry.RootElement.GetProperty("seconds").GetDouble() > 0);
+            Assert.True(entry.RootElement.GetProperty("peak_rss_bytes").GetInt64() > 50_000_000);   // libtorch alone is more
         }
         var study = Path.Combine(Dir, "a");
         foreach (var f in new[] { "data/manifest.json", "runs/seed0/checkpoint/model.safetensors", "runs/seed1/loss.csv", "proxies/seed1/faithfulness.csv", "results/faithfulness.csv", "results/outcomes.safetensors", "report/report.html", "report/report.md", "report/statistics.csv", "report/gaps.png", "stages/report.json" })

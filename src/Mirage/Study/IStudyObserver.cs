@@ -12,6 +12,9 @@ public interface IStudyObserver
     /// <summary>A task begins, or is skipped because it is done with these settings.</summary>
     void Starting(StudyTask task, int index, int count, string description, bool alreadyDone) { }
 
+    /// <summary>A task ran to its end, taking this long and this much memory at its peak.</summary>
+    void Finished(StudyTask task, TaskUsage usage) { }
+
     /// <summary>A line worth showing (e.g. that the data were already there).</summary>
     void Note(string line) { }
 

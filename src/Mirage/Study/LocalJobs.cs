@@ -46,7 +46,7 @@ public static class LocalJobs
             if (r.Ok)
             {
                 finished.Add(t.Name);
-                note?.Invoke($"{t.Name}: done  ({clock.Elapsed:mm\\:ss})");
+                note?.Invoke($"{t.Name}: done  ({clock.Elapsed:mm\\:ss}){(runner.Usage(t) is TaskUsage u ? $": {u.Describe()}" : "")}");
             }
             else
             {

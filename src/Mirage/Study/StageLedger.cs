@@ -4,7 +4,7 @@ namespace Mirage.Study;
 
 /// <summary>
 /// DIR/stages/: for each finished task, one file (<c>train-0.json</c>) holding the hash of everything it was computed
-/// from. A task whose recorded hash equals the current one is done; any other runs (again). Each task writes only its
+/// from, and the wall time and peak resident memory it took. A task whose recorded hash equals the current one is done; any other runs (again). Each task writes only its
 /// own file, by rename, and only after its outputs are in place: tasks finishing at once on several nodes of a cluster
 /// never rewrite a shared file, and an interrupted task simply runs again.
 /// </summary>
@@ -18,7 +18,7 @@ public sealed class StageLedger(string studyDir)
 
     string PathOf(string task) => Path.Combine(_dir, task.Replace(':', '-') + ".json");
 
-    sealed record Entry(string Task, string Hash);
+    sealed record Entry(string Task, string Hash, double? Seconds = null, long? PeakRssBytes = null);
 
     public bool IsDone(string task, string hash)
     {
@@ -26,8 +26,27 @@ public sealed class StageLedger(string studyDir)
         return File.Exists(path) && Json.Load<Entry>(path, "stage ledger entry").Hash == hash;
     }
 
-    public void MarkDone(string task, string hash) => Json.Save(PathOf(task), new Entry(task, hash));
+    /// <param name="usage">What the task took (kept for sizing cluster jobs: Slurm's <c>--time</c> and <c>--mem</c>).</param>
+    public void MarkDone(string task, string hash, TaskUsage? usage = null) =>
+        Json.Save(PathOf(task), new Entry(task, hash, usage?.Seconds, usage?.PeakRssBytes));
+
+    /// <summary>What a finished task took, as its entry records it (null when not recorded: a study of an older Mirage).</summary>
+    public TaskUsage? Usage(string task)
+    {
+        var path = PathOf(task);
+        if (!File.Exists(path)) return null;
+        var e = Json.Load<Entry>(path, "stage ledger entry");
+        return e.Seconds is double s ? new TaskUsage(s, e.PeakRssBytes) : null;
+    }
 
     /// <summary>A task's hash: sha256 of its inputs serialised as JSON.</summary>
     public static string Hash(params object?[] inputs) => Sha256.OfText(string.Join("\n", inputs.Select(i => i is string s ? s : Json.Serialize(i))));
+}
+
+/// <summary>A task's wall time and peak resident memory (null where it cannot be read: no /proc).</summary>
+public sealed record TaskUsage(double Seconds, long? PeakRssBytes)
+{
+    /// <summary>"6:41, peak resident memory 1.57 GB" (minutes:seconds; decimal GB).</summary>
+    public string Describe() =>
+        $"{(long)Math.Round(Seconds) / 60}:{(long)Math.Round(Seconds) % 60:00}" + (PeakRssBytes is long b ? $", peak resident memory {b / 1e9:0.00} GB" : "");
 }

@@ -174,6 +174,8 @@ public sealed class StudyRunner
         bool done = IsDone(task);
         Observer.Starting(task, index, count, Describe(task), done);
         if (done) return;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var peak = new Native.PeakWatch();
         switch (task.Stage)
         {
             case StudyTask.Data: RunData(); break;
@@ -182,8 +184,13 @@ public sealed class StudyRunner
             default: RunReport(); break;
         }
         Cancel.ThrowIfCancellationRequested();
-        _ledger.MarkDone(task.Name, Hash(task)!);
+        var usage = new TaskUsage(clock.Elapsed.TotalSeconds, peak.PeakBytes);
+        _ledger.MarkDone(task.Name, Hash(task)!, usage);
+        Observer.Finished(task, usage);
     }
+
+    /// <summary>What a finished task took, from its ledger entry (null when not recorded).</summary>
+    public TaskUsage? Usage(StudyTask task) => _ledger.Usage(task.Name);
 
     void RunData()
     {

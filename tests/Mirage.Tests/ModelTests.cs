@@ -90,34 +90,6 @@ public class ModelTests
         Assert.Equal(0, new Hooks().Add(HookSites.K(1), k => k).Add("ln_final.hook_normalized", n => n).FirstLayer);
     }
 
-    [Theory]
-    [InlineData(0)]
-    [InlineData(1)]
-    public void A_pass_started_at_a_layers_qkv_projection_from_the_models_pass_gives_the_whole_passs_logits_bit_for_bit(int layer)
-    {
-        using var m = Make();
-        using var _ = torch.no_grad();
-        using var scope = torch.NewDisposeScope();
-        var x = Tokens();
-        var hooks = new Hooks().Add(HookSites.K(layer), 0, k => k * 0.5).Add(HookSites.Pattern(layer), 1, p => p.flip(-1).tril().softmax(-1));
-        var starts = new PassStarts([layer]);
-        var plain = m.Run(x, starts: starts);
-        Assert.Equal(Values(m.forward(x)), Values(plain));   // keeping the starts changes nothing
-        using var whole = new ActivationCache(n => n == HookSites.Pattern(layer));
-        using var started = new ActivationCache(n => n == HookSites.Pattern(layer));
-        var a = m.Run(x, hooks, whole);
-        var b = m.RunFrom(layer, starts, hooks, started);
-        Assert.Equal(Values(a), Values(b));
-        Assert.Equal(Values(whole[HookSites.Pattern(layer)]), Values(started[HookSites.Pattern(layer)]));
-        Assert.NotEqual(Values(plain), Values(a));   // the hooks did act
-        // The block's input and first LayerNorm come before the kept projection: hooks there cannot act, and are refused.
-        foreach (var site in HookSites.BeforeAttentionProjection(layer))
-            Assert.Throws<ArgumentException>(() => m.RunFrom(layer, starts, new Hooks().Add(site, t => t)));
-        // A layer the pass did not keep is an error naming the ones it did.
-        var other = 1 - layer;
-        Assert.Contains($"kept: {layer}", Assert.Throws<KeyNotFoundException>(() => m.RunFrom(other, starts, new Hooks().Add(HookSites.K(other), k => k))).Message);
-    }
-
     [Fact]
     public void Cache_records_every_site_with_TransformerLens_shapes()
     {

@@ -9,9 +9,8 @@ namespace Mirage.Faithfulness;
 /// <summary>
 /// Runs the model and each spliced proxy on the same batches of a split and compares them at the task's scored
 /// positions (docs/method.md §5, "Faithfulness metrics"). The model runs once per batch; each proxy once per batch,
-/// from the q/k/v projection of the first layer it acts in: everything before is the model's own, so it is taken from
-/// the model's pass (as TransformerLens's <c>start_at_layer</c>, one step further in) — the same logits as a whole
-/// pass, in less time.
+/// from the first layer it acts in: the layers before it are the model's own, so their output is taken from the
+/// model's pass (as TransformerLens's <c>start_at_layer</c>) — the same logits as a whole pass, in less time.
 /// The task's scoring variants (Dyck: every closing bracket, beside the task metric's closers at least
 /// min_distance back) are measured on the same forward passes.
 /// </summary>
@@ -30,8 +29,9 @@ public static class FaithfulnessEvaluator
         var results = proxies.Select(_ => new SplitFaithfulness(split, sequences.Count, task.Categories.Count, variants.Select(v => v.Name).ToList())).ToList();
         var scorings = new List<Scoring> { new(task, null) };
         scorings.AddRange(variants.Select(v => new Scoring(v.Task, v.Name)));
-        var startLayers = proxies.Select(p => StartLayer(p.Hooks)).ToArray();
-        var recorded = proxies.Where(p => p.Layer is not null).Select(p => p.PatternSite).ToHashSet();
+        var startLayers = proxies.Select(p => p.Hooks.FirstLayer).ToArray();
+        var recorded = proxies.Where(p => p.Layer is not null).Select(p => p.PatternSite)
+            .Concat(startLayers.Where(l => l > 0).Select(HookSites.ResidPre)).ToHashSet();
         foreach (var idx in Batches.ByLength(sequences, batchSize, only))
         {
             cancel.ThrowIfCancellationRequested();   // a split takes tens of seconds with every proxy: stop between batches
@@ -43,8 +43,7 @@ public static class FaithfulnessEvaluator
             // Valid query positions: the input is ids[:-1], so a sequence of length L has L-1 real positions.
             var realLen = seqs.Select(s => s.Length - 1).ToArray();
             using var modelCache = new ActivationCache(recorded.Contains);
-            var starts = new PassStarts(startLayers.OfType<int>());
-            var modelLogits = model.Run(input, cache: modelCache, starts: starts);
+            var modelLogits = model.Run(input, cache: modelCache);
             var modelOut = scoredRows.Select(rows => Predicted(rows, modelLogits, task.CandidateIds)).ToArray();
 
             for (int pi = 0; pi < proxies.Count; pi++)
@@ -53,7 +52,8 @@ public static class FaithfulnessEvaluator
                 var proxy = proxies[pi];
                 var res = results[pi];
                 using var cache = new ActivationCache(proxy.Layer is null ? _ => false : n => n == proxy.PatternSite);
-                var logits = startLayers[pi] is int from ? model.RunFrom(from, starts, proxy.Hooks, cache) : model.Run(input, proxy.Hooks, cache);
+                int from = startLayers[pi];
+                var logits = from > 0 ? model.RunFrom(from, modelCache[HookSites.ResidPre(from)], proxy.Hooks, cache) : model.Run(input, proxy.Hooks, cache);
                 float[]? jsd = null;   // [batch × t] row-major, the simplified head's JSD at every query position
                 long t = 0;
                 if (proxy.Layer is not null && proxy.Head is int h)
@@ -73,17 +73,6 @@ public static class FaithfulnessEvaluator
             }
         }
         return results;
-    }
-
-    /// <summary>
-    /// Where a proxy's pass starts: inside the first layer its hooks act in, at that attention's q/k/v projection as the
-    /// model's pass computed it; null (a whole pass) when it hooks the embeddings or that block's input or first LayerNorm.
-    /// </summary>
-    static int? StartLayer(Hooks hooks)
-    {
-        int layer = hooks.FirstLayer;
-        var before = HookSites.BeforeAttentionProjection(layer);
-        return hooks.Sites.Any(s => s is HookSites.Embed or HookSites.PosEmbed || before.Contains(s)) ? null : layer;
     }
 
     sealed record Output(long[] Pred, Tensor LogP);

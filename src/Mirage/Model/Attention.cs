@@ -32,16 +32,10 @@ public sealed class Attention : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x) => Forward(x, null);
 
-    public int Layer => _layer;
-
-    /// <param name="x">The block's normalised input; unused (null) when <paramref name="fused"/> is given.</param>
-    /// <param name="fused">The fused q/k/v projection of the input, kept from an earlier pass (<see cref="PassStarts"/>).</param>
-    internal Tensor Forward(Tensor? x, HookContext? h, Tensor? fused = null)
+    internal Tensor Forward(Tensor x, HookContext? h)
     {
-        fused ??= qkv.forward(x!);
-        h?.Starts?.KeepQkv(_layer, fused);
-        long b = fused.shape[0], t = fused.shape[1];
-        var parts = fused.view(b, t, 3, _heads, _dHead);
+        long b = x.shape[0], t = x.shape[1];
+        var parts = qkv.forward(x).view(b, t, 3, _heads, _dHead);
         var q = parts.select(2, 0); var k = parts.select(2, 1); var v = parts.select(2, 2);   // [b, t, head, d_head]
         if (h is not null)
         {

@@ -21,11 +21,6 @@ public static class HookSites
     public static string Z(int layer) => $"{Attn(layer)}.hook_z";
 
     public static string ResidPre(int layer) => $"{Block(layer)}.hook_resid_pre";
-    public static string Ln1Normalized(int layer) => $"{Block(layer)}.ln1.hook_normalized";
-
-    /// <summary>The sites of a block before its attention's q/k/v projection: a pass started at the projection
-    /// (<see cref="HookedTransformer.RunFrom(int, PassStarts, Hooks?, ActivationCache?)"/>) cannot hook them.</summary>
-    public static string[] BeforeAttentionProjection(int layer) => [ResidPre(layer), Ln1Normalized(layer)];
 
     /// <summary>The layer a hook site belongs to (<c>blocks.1.attn.hook_q</c> → 1); null for the sites outside the blocks (embeddings, final LayerNorm).</summary>
     public static int? LayerOf(string site)
@@ -47,7 +42,7 @@ public static class HookSites
         {
             string b = Block(l);
             names.AddRange([
-                ResidPre(l), Ln1Normalized(l),
+                ResidPre(l), $"{b}.ln1.hook_normalized",
                 Q(l), K(l), V(l), Scores(l), Pattern(l), Z(l),
                 $"{b}.hook_attn_out", $"{b}.hook_resid_mid", $"{b}.ln2.hook_normalized",
                 $"{Mlp(l)}.hook_pre", $"{Mlp(l)}.hook_post", $"{b}.hook_mlp_out", $"{b}.hook_resid_post",

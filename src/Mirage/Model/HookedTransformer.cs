@@ -58,13 +58,12 @@ public sealed class HookedTransformer : Module<Tensor, Tensor>
 
     /// <summary>
     /// Forward pass with hooks replacing activations and/or a cache recording them. Unknown site names are an error
-    /// listing the valid ones. <paramref name="starts"/> keeps what later passes need to start inside its layers'
-    /// attention (<see cref="RunFrom(int, PassStarts, Hooks?, ActivationCache?)"/>).
+    /// listing the valid ones.
     /// </summary>
-    public Tensor Run(Tensor tokens, Hooks? hooks = null, ActivationCache? cache = null, PassStarts? starts = null)
+    public Tensor Run(Tensor tokens, Hooks? hooks = null, ActivationCache? cache = null)
     {
         CheckSites(hooks);
-        return Forward(tokens, HookContext.For(hooks, cache, starts));
+        return Forward(tokens, HookContext.For(hooks, cache));
     }
 
     /// <summary>
@@ -75,31 +74,11 @@ public sealed class HookedTransformer : Module<Tensor, Tensor>
     /// </summary>
     public Tensor RunFrom(int layer, Tensor residPre, Hooks? hooks = null, ActivationCache? cache = null)
     {
-        CheckStart(layer, hooks, s => HookSites.LayerOf(s) is int l ? l < layer : s is HookSites.Embed or HookSites.PosEmbed);
-        return FromLayer(layer, residPre, HookContext.For(hooks, cache));
-    }
-
-    /// <summary>
-    /// The forward pass from inside block <paramref name="layer"/>'s attention: from its input and its fused q/k/v
-    /// projection as the pass that filled <paramref name="starts"/> computed them, so the block's first LayerNorm and the
-    /// projection are not run either (the proxy stage runs every proxy from there). Hooks on the block's input or its
-    /// first LayerNorm cannot act and are an error (that LayerNorm's output is not computed, so a cache does not record
-    /// it either); the result is the same tensor a whole pass gives.
-    /// </summary>
-    public Tensor RunFrom(int layer, PassStarts starts, Hooks? hooks = null, ActivationCache? cache = null)
-    {
-        CheckStart(layer, hooks, s => HookSites.LayerOf(s) is int l ? l < layer || HookSites.BeforeAttentionProjection(layer).Contains(s) : s is HookSites.Embed or HookSites.PosEmbed);
-        var (residPre, qkv) = starts[layer];
-        var h = HookContext.For(hooks, cache);
-        return FromLayer(layer + 1, blocks[layer].Forward(residPre, h, qkv), h);
-    }
-
-    void CheckStart(int layer, Hooks? hooks, Func<string, bool> before)
-    {
         if (layer < 0 || layer >= Config.Layers) throw new ArgumentOutOfRangeException(nameof(layer), $"layer {layer} of a {Config.Layers}-layer model");
         CheckSites(hooks);
-        if (hooks is not null && hooks.Sites.FirstOrDefault(before) is string early)
-            throw new ArgumentException($"hook site '{early}' is before the start of this pass (layer {layer})", nameof(hooks));
+        if (hooks is not null && hooks.Sites.FirstOrDefault(s => HookSites.LayerOf(s) is int l ? l < layer : s is HookSites.Embed or HookSites.PosEmbed) is string early)
+            throw new ArgumentException($"hook site '{early}' is before layer {layer}, where this pass starts", nameof(hooks));
+        return FromLayer(layer, residPre, HookContext.For(hooks, cache));
     }
 
     void CheckSites(Hooks? hooks)

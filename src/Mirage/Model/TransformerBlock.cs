@@ -25,18 +25,15 @@ public sealed class TransformerBlock : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x) => Forward(x, null);
 
-    /// <param name="qkv">The attention's fused q/k/v projection of <paramref name="x"/>, already computed (a pass
-    /// started inside this block, <see cref="PassStarts"/>): the first LayerNorm and the projection are skipped.</param>
-    internal Tensor Forward(Tensor x, HookContext? h, Tensor? qkv = null)
+    internal Tensor Forward(Tensor x, HookContext? h)
     {
         if (h is null)
         {
-            x = x + attn.Forward(qkv is null ? ln1.forward(x) : null, null, qkv);
+            x = x + attn.Forward(ln1.forward(x), null);
             return x + mlp.Forward(ln2.forward(x), null);
         }
         x = h.At($"{_p}.hook_resid_pre", x);
-        h.Starts?.KeepResidPre(attn.Layer, x);
-        var a = attn.Forward(qkv is null ? h.At(HookSites.Ln1Normalized(attn.Layer), ln1.forward(x)) : null, h, qkv);
+        var a = attn.Forward(h.At($"{_p}.ln1.hook_normalized", ln1.forward(x)), h);
         x = h.At($"{_p}.hook_resid_mid", x + h.At($"{_p}.hook_attn_out", a));
         var m = mlp.Forward(h.At($"{_p}.ln2.hook_normalized", ln2.forward(x)), h);
         return h.At($"{_p}.hook_resid_post", x + h.At($"{_p}.hook_mlp_out", m));

@@ -4,9 +4,10 @@ namespace Mirage.Study;
 
 /// <summary>
 /// DIR/stages/: for each finished task, one file (<c>train-0.json</c>) holding the hash of everything it was computed
-/// from, and the wall time and peak resident memory it took. A task whose recorded hash equals the current one is done; any other runs (again). Each task writes only its
-/// own file, by rename, and only after its outputs are in place: tasks finishing at once on several nodes of a cluster
-/// never rewrite a shared file, and an interrupted task simply runs again.
+/// from, and the wall time and peak resident memory it took (not hashed: they differ from run to run). A task whose
+/// recorded hash equals the current one is done; any other runs (again). Each task writes only its own file, by
+/// rename, and only after its outputs are in place: tasks finishing at once on several nodes of a cluster never
+/// rewrite a shared file, and an interrupted task simply runs again.
 /// </summary>
 public sealed class StageLedger(string studyDir)
 {

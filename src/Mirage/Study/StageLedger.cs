@@ -21,24 +21,21 @@ public sealed class StageLedger(string studyDir)
 
     sealed record Entry(string Task, string Hash, double? Seconds = null, long? PeakRssBytes = null);
 
-    public bool IsDone(string task, string hash)
+    /// <summary>The task's entry, or null when it has none.</summary>
+    Entry? Read(string task)
     {
         var path = PathOf(task);
-        return File.Exists(path) && Json.Load<Entry>(path, "stage ledger entry").Hash == hash;
+        return File.Exists(path) ? Json.Load<Entry>(path, "stage ledger entry") : null;
     }
+
+    public bool IsDone(string task, string hash) => Read(task)?.Hash == hash;
 
     /// <param name="usage">What the task took (kept for sizing cluster jobs: Slurm's <c>--time</c> and <c>--mem</c>).</param>
     public void MarkDone(string task, string hash, TaskUsage? usage = null) =>
         Json.Save(PathOf(task), new Entry(task, hash, usage?.Seconds, usage?.PeakRssBytes));
 
     /// <summary>What a finished task took, as its entry records it (null when not recorded: a study of an older Mirage).</summary>
-    public TaskUsage? Usage(string task)
-    {
-        var path = PathOf(task);
-        if (!File.Exists(path)) return null;
-        var e = Json.Load<Entry>(path, "stage ledger entry");
-        return e.Seconds is double s ? new TaskUsage(s, e.PeakRssBytes) : null;
-    }
+    public TaskUsage? Usage(string task) => Read(task) is { Seconds: double s } e ? new TaskUsage(s, e.PeakRssBytes) : null;
 
     /// <summary>A task's hash: sha256 of its inputs serialised as JSON.</summary>
     public static string Hash(params object?[] inputs) => Sha256.OfText(string.Join("\n", inputs.Select(i => i is string s ? s : Json.Serialize(i))));

@@ -8,8 +8,9 @@ namespace Mirage.Cli;
 /// The <c>mirage</c> program. Exit codes: 0 done; 1 an internal error (a bug: the only case with a stack trace);
 /// 2 a user mistake (a flag, a config, an input file or directory, an output that would replace something Mirage did
 /// not make); 3 the file system or environment refused (permission denied, disk full, read-only file system, a
-/// directory another mirage process is writing); 130 / 143 stopped by SIGINT / SIGTERM. Every error is one line on
-/// stderr naming the file, flag or key.
+/// directory another mirage process is writing, a study task killed by the kernel); 130 / 143 stopped by SIGINT /
+/// SIGTERM. A study task run in its own process passes its exit code on to <c>reproduce</c>. Every error is one line
+/// on stderr naming the file, flag or key.
 /// </summary>
 public static class Cli
 {
@@ -54,9 +55,13 @@ public static class Cli
             case UserError:
                 stderr.WriteLine($"error: {OneLine(e.Message)}");
                 return UsageError;
+            case OperationCanceledException when interruption.Signal is not null && interruption.ParentReports:
+                return interruption.ExitCode;   // a task of a `reproduce` parent, which says it once for the study
             case OperationCanceledException when interruption.Signal is not null:
                 stderr.WriteLine($"interrupted by {interruption.SignalName}: stopped cleanly, no partial output left; run the same command again to redo it");
                 return interruption.ExitCode;
+            case Study.TaskProcessFailed f:
+                return TaskExit(f, stderr);
             case FileSystemError:
                 stderr.WriteLine($"error: {OneLine(e.Message)}");
                 return FileSystemFailure;
@@ -69,6 +74,30 @@ public static class Cli
             default:
                 stderr.WriteLine($"internal error (a bug in Mirage; please report it with the command line): {e}");
                 return InternalError;
+        }
+    }
+
+    /// <summary>
+    /// A study task in its own process failed. For Mirage's own exit codes the task has already printed its one line, so
+    /// the study only passes the code on; anything else (a kill by the kernel, e.g. for lack of memory) gets a line here.
+    /// </summary>
+    static int TaskExit(Study.TaskProcessFailed f, TextWriter stderr)
+    {
+        switch (f.ExitCode)
+        {
+            case InternalError or UsageError or FileSystemFailure:
+                return f.ExitCode;
+            case -1:
+                return FileSystemFailure;   // could not start; ChildProcess said why
+            case 130 or 143:
+                stderr.WriteLine($"task {f.Task.Name} was interrupted by {(f.ExitCode == 130 ? "SIGINT" : "SIGTERM")} sent to it alone; run the same command again to go on");
+                return f.ExitCode;
+            case > 128:
+                stderr.WriteLine($"error: task {f.Task.Name} was killed by signal {f.ExitCode - 128} (exit {f.ExitCode}; signal 9 is often the kernel's out-of-memory killer); run the same command again to go on");
+                return FileSystemFailure;
+            default:
+                stderr.WriteLine($"error: task {f.Task.Name} ended with exit code {f.ExitCode}");
+                return FileSystemFailure;
         }
     }
 

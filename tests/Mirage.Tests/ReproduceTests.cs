@@ -21,6 +21,19 @@ public class ReproduceTests : TempDirectoryTests
             using var entry = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(Dir, name, "stages", "train-1.json")));
             Assert.True(entry.RootElement.GetProperty("seconds").GetDouble() > 0);
             Assert.True(entry.RootElement.GetProperty("peak_rss_bytes").GetInt64() > 50_000_000);   // libtorch alone is more
+            Assert.Equal(Environment.MachineName, entry.RootElement.GetProperty("host").GetString());
+            // Every task ran in a process of its own (so the study's memory peak is its largest task's), and the
+            // parent printed each task's header once.
+            var pids = Directory.GetFiles(Path.Combine(Dir, name, "stages"), "*.json")
+                .Select(f => { using var d = System.Text.Json.JsonDocument.Parse(File.ReadAllText(f)); return d.RootElement.GetProperty("pid").GetInt32(); }).ToList();
+            Assert.Equal(6, pids.Count);
+            Assert.Equal(6, pids.Distinct().Count());
+            if (jobs == "1")
+            {
+                foreach (var (task, k) in new[] { ("data", 1), ("train:0", 2), ("train:1", 3), ("proxies:0", 4), ("proxies:1", 5), ("report", 6) })
+                    Assert.Single(Regex.Matches(o, $@"^\[{k}/6\] {task} — ", RegexOptions.Multiline));
+                Assert.DoesNotContain("[1/1]", o);
+            }
         }
         var study = Path.Combine(Dir, "a");
         foreach (var f in new[] { "data/manifest.json", "runs/seed0/checkpoint/model.safetensors", "runs/seed1/loss.csv", "proxies/seed1/faithfulness.csv", "results/faithfulness.csv", "results/outcomes.safetensors", "report/report.html", "report/report.md", "report/statistics.csv", "report/gaps.png", "stages/report.json" })

@@ -12,8 +12,9 @@ namespace Mirage.Cli.Commands;
 /// <summary>
 /// <c>mirage reproduce dyck|code --out DIR</c>: the whole study (<see cref="StudyRunner"/>) — data, every seed's
 /// training, every seed's proxies, then the combined results and the report — each task skipped when done with the same
-/// settings. The same tasks one at a time (<c>--task</c>), as N local processes (<c>--jobs N</c>), or as Slurm job
-/// arrays (<c>--plan slurm [--submit]</c>). This command only parses, calls the library and prints.
+/// settings, and each run in a process of its own in this terminal (so the study's memory peak is its largest task's).
+/// The same tasks one at a time (<c>--task</c>), as N local processes (<c>--jobs N</c>), or as Slurm job arrays
+/// (<c>--plan slurm [--submit]</c>). This command only parses, calls the library and prints.
 /// </summary>
 public static class ReproduceCommand
 {
@@ -30,6 +31,8 @@ public static class ReproduceCommand
         public readonly Option<string?> Task = new("--task") { Description = "Run one task: data, train:S, proxies:S or report (what a cluster node runs); its inputs must be done" };
         public readonly Option<bool> ListTasks = new("--list-tasks") { Description = "List the tasks, what each needs, and which are done" };
         public readonly Option<int> Jobs = new("--jobs") { Description = "Run the tasks as N local processes, each as soon as what it needs is done (e.g. 2: two seeds at once)", DefaultValueFactory = _ => 1 };
+        /// <summary>Hidden: this process runs one task for a <c>reproduce</c> parent (which prints headers and passes signals on).</summary>
+        public readonly Option<bool> PartOfStudy = new("--part-of-study") { Hidden = true };
         public readonly Option<string?> Plan = new("--plan") { Description = "slurm: write batch scripts (job arrays chained by dependencies) into DIR/slurm/" };
         public readonly Option<bool> Submit = new("--submit") { Description = "With --plan slurm: also submit them with sbatch and print the job ids" };
         public readonly Option<string?> Partition = new("--partition") { Description = "Slurm partition" };
@@ -47,7 +50,7 @@ public static class ReproduceCommand
 
         public void AddTo(Command c)
         {
-            foreach (Option o in new Option[] { Scale, Seeds, Output, Threads, Reference, Quiet, Task, ListTasks, Jobs, Plan, Submit, Partition, Time, Cpus, Mem, Account })
+            foreach (Option o in new Option[] { Scale, Seeds, Output, Threads, Reference, Quiet, Task, ListTasks, Jobs, PartOfStudy, Plan, Submit, Partition, Time, Cpus, Mem, Account })
                 c.Options.Add(o);
         }
     }
@@ -85,9 +88,14 @@ public static class ReproduceCommand
         string dir = r.GetValue(o.Output)!;
         if (string.IsNullOrWhiteSpace(dir)) throw new UserError("--out: empty path; expected a study directory");
         int seeds = r.GetValue(o.Seeds), threads = r.GetValue(o.Threads), jobs = r.GetValue(o.Jobs);
-        bool quiet = r.GetValue(o.Quiet);
+        bool quiet = r.GetValue(o.Quiet), partOfStudy = r.GetValue(o.PartOfStudy);
+        if (partOfStudy && ctx.Interruption is { } interruption)
+        {
+            interruption.RepeatWindow = TimeSpan.FromSeconds(2);
+            interruption.ParentReports = true;
+        }
         var stop = ctx.StopOnSignal();
-        var display = new StudyDisplay(ctx, quiet, study.Training with { Threads = threads });
+        var display = new StudyDisplay(ctx, quiet, study.Training with { Threads = threads }) { PartOfStudy = partOfStudy };
         var runner = new StudyRunner(study, dir, seeds, threads, r.GetValue(o.Reference), CodeDefaults.OnMachine(ctx.Stderr)) { Observer = display, Cancel = stop };
         var plan = r.GetValue(o.Plan);
         string? taskName = r.GetValue(o.Task);
@@ -110,7 +118,7 @@ public static class ReproduceCommand
         if (plan is not null) return Slurm(ctx, r, o, runner, taskCommand);
 
         using var held = runner.Target.Claim();   // one study writer at a time
-        if (jobs == 1) runner.RunAll();
+        if (jobs == 1) runner.RunAllInProcesses(t => RunTaskHere(ctx, taskCommand, t, quiet, stop));
         else
         {
             ctx.Stdout.WriteLine($"{runner.Tasks.Count} tasks, at most {jobs} at a time; each one's output in {Path.Combine(dir, LocalJobs.LogDir)}/");
@@ -118,6 +126,20 @@ public static class ReproduceCommand
         }
         ctx.Stdout.WriteLine($"done in {display.Elapsed:mm\\:ss}: open {Path.Combine(runner.Layout.Report, "report.html")}");
         return 0;
+    }
+
+    /// <summary>
+    /// One task of the study in a process of its own, in this terminal (its progress bars draw here), waited for; a
+    /// signal that stops this process is passed on to it. Its exit code is returned.
+    /// </summary>
+    static int RunTaskHere(CliContext ctx, IReadOnlyList<string> taskCommand, StudyTask task, bool quiet, CancellationToken stop)
+    {
+        string[] args = [.. taskCommand.Skip(1), "--task", task.Name, "--part-of-study", .. quiet ? ["--quiet"] : Array.Empty<string>()];
+        const int SIGINT = 2, SIGTERM = 15;
+        int Signal() => ctx.Interruption?.Signal == System.Runtime.InteropServices.PosixSignal.SIGINT ? SIGINT : SIGTERM;
+        // A test's own writers rather than the terminal: the task's lines are handed on to them.
+        bool terminal = ReferenceEquals(ctx.Stdout, Console.Out);
+        return ChildProcess.RunAttached(taskCommand[0], args, stop, Signal, terminal ? null : ctx.Stdout.WriteLine, terminal ? null : ctx.Stderr.WriteLine);
     }
 
     static int ListTasks(CliContext ctx, StudyRunner runner)

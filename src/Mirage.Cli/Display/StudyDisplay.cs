@@ -18,13 +18,21 @@ public sealed class StudyDisplay(CliContext ctx, bool quiet, TrainConfig trainin
 
     public TimeSpan Elapsed => _clock.Elapsed;
 
-    public void Starting(StudyTask task, int index, int count, string description, bool alreadyDone) =>
-        ctx.Stdout.WriteLine($"[{index}/{count}] {task.Name} — {description}{(alreadyDone ? " — already done with these settings, skipped" : "")}  ({_clock.Elapsed:mm\\:ss})");
+    /// <summary>
+    /// A task run by a <c>reproduce</c> parent in its own process: the parent prints the task's header line and the
+    /// study's warnings, so the task prints neither again.
+    /// </summary>
+    public bool PartOfStudy { get; init; }
+
+    public void Starting(StudyTask task, int index, int count, string description, bool alreadyDone)
+    {
+        if (!PartOfStudy) ctx.Stdout.WriteLine($"[{index}/{count}] {task.Name} — {description}{(alreadyDone ? " — already done with these settings, skipped" : "")}  ({_clock.Elapsed:mm\\:ss})");
+    }
 
     public void Finished(StudyTask task, TaskUsage usage) => ctx.Stdout.WriteLine($"{task.Name} done: {usage.Describe()}");
 
     public void Note(string line) { if (!quiet) ctx.Stdout.WriteLine(line); }
-    public void Warning(string line) => ctx.Stderr.WriteLine(line);
+    public void Warning(string line) { if (!PartOfStudy) ctx.Stderr.WriteLine(line); }
 
     public void DataReady(DataOutcome outcome)
     {

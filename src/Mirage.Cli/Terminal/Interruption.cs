@@ -14,6 +14,7 @@ public sealed class Interruption : IDisposable
     readonly CancellationTokenSource _cts = new();
     readonly List<PosixSignalRegistration> _registrations = new();
     int _armed;
+    long _firstSignalTicks;
 
     public CancellationToken Token => _cts.Token;
 
@@ -32,13 +33,29 @@ public sealed class Interruption : IDisposable
             _registrations.Add(PosixSignalRegistration.Create(s, OnSignal));
     }
 
+    /// <summary>
+    /// Set in a task that a <c>reproduce</c> parent runs in its own process: the parent passes its signals on, so a signal
+    /// sent to the whole process group (Ctrl-C, Slurm's scancel) arrives twice within moments; a repeat within this
+    /// window is the same request, not a second one that ends the process at once.
+    /// </summary>
+    public TimeSpan RepeatWindow { get; set; } = TimeSpan.Zero;
+
+    /// <summary>True in such a task: the parent says once that the study was interrupted, so the task does not.</summary>
+    public bool ParentReports { get; set; }
+
     /// <summary>Called by a command that checks <see cref="Token"/>: from now on a signal stops it cleanly.</summary>
     public void Arm() => Interlocked.Exchange(ref _armed, 1);
 
     void OnSignal(PosixSignalContext context)
     {
-        if (Volatile.Read(ref _armed) == 0 || _cts.IsCancellationRequested) return;   // default action: terminate now
+        if (Volatile.Read(ref _armed) == 0) return;   // default action: terminate now
+        if (_cts.IsCancellationRequested)
+        {
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(Interlocked.Read(ref _firstSignalTicks)) < RepeatWindow) context.Cancel = true;
+            return;   // otherwise a second request: the default action, terminate now
+        }
         context.Cancel = true;
+        Interlocked.Exchange(ref _firstSignalTicks, System.Diagnostics.Stopwatch.GetTimestamp());
         Signal = context.Signal;
         _cts.Cancel();
     }

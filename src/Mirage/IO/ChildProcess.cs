@@ -74,4 +74,43 @@ public static class ChildProcess
         p.BeginErrorReadLine();
         return new BackgroundChild(p);
     }
+
+    /// <summary>
+    /// Runs <paramref name="exe"/> in the foreground and returns its exit code (-1, with a line to
+    /// <paramref name="stderrLine"/> or stderr, when it cannot start). With no line receivers the child shares this
+    /// process's terminal, so its progress bars draw there; with them, each line of its output is handed on as it comes.
+    /// When <paramref name="cancel"/> fires, the child gets <paramref name="signal"/> (SIGTERM unless said otherwise) and
+    /// is waited for: a child that stops cleanly on a signal is never killed half-way.
+    /// </summary>
+    public static int RunAttached(string exe, IEnumerable<string> args, CancellationToken cancel, Func<int>? signal = null,
+        Action<string>? stdoutLine = null, Action<string>? stderrLine = null)
+    {
+        bool forward = stdoutLine is not null || stderrLine is not null;
+        var psi = new ProcessStartInfo(exe) { UseShellExecute = false, RedirectStandardOutput = forward, RedirectStandardError = forward };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        Process p;
+        try { p = Process.Start(psi)!; }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            (stderrLine ?? Console.Error.WriteLine)($"error: {exe} cannot be run ({e.Message})");
+            return -1;
+        }
+        using var _ = p;
+        if (forward)
+        {
+            p.OutputDataReceived += (_, e) => { if (e.Data is not null) (stdoutLine ?? Console.Out.WriteLine)(e.Data); };
+            p.ErrorDataReceived += (_, e) => { if (e.Data is not null) (stderrLine ?? Console.Error.WriteLine)(e.Data); };
+            p.BeginOutputReadLine();
+            p.BeginErrorReadLine();
+        }
+        const int SIGTERM = 15;
+        using (cancel.Register(() =>
+        {
+            // Not Process.Kill (SIGKILL): the child must get the chance to stop at a safe point and clean up.
+            try { if (!p.HasExited) Native.Libc.Kill(p.Id, signal?.Invoke() ?? SIGTERM); }
+            catch (InvalidOperationException) { }   // it ended meanwhile
+        }))
+            p.WaitForExit();
+        return p.ExitCode;
+    }
 }

@@ -5,7 +5,8 @@ namespace Mirage.Native;
 
 /// <summary>
 /// The few Linux system calls .NET does not expose: flock on a descriptor that .NET's own FileStream locking does not
-/// touch (see <see cref="IO.DirectoryLock"/>), the file type (regular file, FIFO, device) of a path, and realpath.
+/// touch (see <see cref="IO.DirectoryLock"/>), the file type (regular file, FIFO, device) of a path, realpath, and
+/// sending a signal other than SIGKILL to a child.
 /// </summary>
 internal static class Libc
 {
@@ -33,6 +34,9 @@ internal static class Libc
 
     [DllImport(Lib, EntryPoint = "close", SetLastError = true)]
     public static extern int Close(int fd);
+
+    [DllImport(Lib, EntryPoint = "kill", SetLastError = true)]
+    public static extern int Kill(int pid, int signal);
 
     [DllImport(Lib, EntryPoint = "strerror")]
     static extern IntPtr StrError(int errno);

@@ -26,17 +26,19 @@ public class InterruptionTests(HostileFixture fixture) : IClassFixture<HostileFi
     /// SIGINT ignored, as shells do for background jobs), sends <paramref name="signal"/> as soon as
     /// <paramref name="ready"/> holds for a line of stdout or the directory, and returns how the process ended.
     /// </summary>
-    static (int Code, string Stdout, string Stderr) RunAndSignal(string w, string[] args, string signal, Func<string, bool> ready)
+    /// <param name="group">Send it to the process's whole group (as Ctrl-C or Slurm's scancel do), not to it alone:
+    /// the CLI runs in a process group of its own (setsid) for that.</param>
+    static (int Code, string Stdout, string Stderr) RunAndSignal(string w, string[] args, string signal, Func<string, bool> ready, bool group = false)
     {
-        var psi = new ProcessStartInfo("env") { WorkingDirectory = w, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in (string[])["--default-signal=INT,TERM", "dotnet", MachineProbe.Dll, .. args]) psi.ArgumentList.Add(a);
+        var psi = new ProcessStartInfo("setsid") { WorkingDirectory = w, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in (string[])["env", "--default-signal=INT,TERM", "dotnet", MachineProbe.Dll, .. args]) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var stderr = p.StandardError.ReadToEndAsync();
         var stdout = new StringBuilder();
         int sent = 0;
         void Send()
         {
-            if (Interlocked.Exchange(ref sent, 1) == 0) Assert.Null(MachineProbe.Run("kill", $"-{signal}", p.Id.ToString()));
+            if (Interlocked.Exchange(ref sent, 1) == 0) Assert.Null(MachineProbe.Run("kill", $"-{signal}", "--", group ? $"-{p.Id}" : p.Id.ToString()));
         }
         var reader = Task.Run(() =>
         {
@@ -99,16 +101,28 @@ public class InterruptionTests(HostileFixture fixture) : IClassFixture<HostileFi
         Assert.True(File.Exists(Path.Combine(w, "res2", "faithfulness.csv")));
     }
 
+    /// <summary>
+    /// reproduce runs each task in a process of its own: a signal to the parent alone must reach the task (which then
+    /// stops rather than finishes), and one sent to the whole group, so reaching the task twice, must still stop it
+    /// cleanly with one line.
+    /// </summary>
     [Fact]
     public void Reproduce_stopped_by_SIGINT_in_training_then_SIGTERM_in_the_proxies_leaves_no_partial_stage_and_then_finishes()
     {
         var w = fixture.NewCase("reproduce signals");
-        foreach (var (signal, exit, marker) in new[] { ("INT", 130, "[2/4] train"), ("TERM", 143, "[3/4] proxies") })
+        foreach (var (signal, exit, marker, task, group) in new[]
+                 {
+                     ("INT", 130, "[2/4] train", "train-0", false), ("TERM", 143, "[3/4] proxies", "proxies-0", false),
+                     ("TERM", 143, "seed 0: fitting proxies", "proxies-0", true), ("INT", 130, "seed 0: faithfulness on iid", "proxies-0", true),
+                 })
         {
-            var (code, stdout, stderr) = RunAndSignal(w, Reproduce(w), signal, line => line.StartsWith(marker, StringComparison.Ordinal));
+            var (code, stdout, stderr) = RunAndSignal(w, Reproduce(w), signal, line => line.StartsWith(marker, StringComparison.Ordinal), group);
             Assert.True(code == exit, $"exit {code}: {stderr}{stdout}");
             HostileAssert.NoStackTrace(stdout + stderr);
+            Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Contains($"interrupted by SIG{signal}", stderr);
             NoTemporaryNames(w);
+            Assert.False(File.Exists(Path.Combine(w, "study", "stages", task + ".json")), $"{task} ran to its end after SIG{signal}");
             Assert.False(Directory.Exists(Path.Combine(w, "study", "results")), "a results directory was left by the interrupted run");
         }
         var again = CliProcess.Run(w, Reproduce(w));

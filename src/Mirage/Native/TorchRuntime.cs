@@ -34,7 +34,8 @@ public static class TorchRuntime
     /// <summary>
     /// Gives memory that is free but still held back to the system: a full, compacting collection of the managed heap,
     /// then glibc's free pages (kept on purpose while a step loop runs, see <see cref="TuneMalloc"/>). For the end of
-    /// one task of several in a process, so that the next task's peak does not stack on this one's.
+    /// one task of several in a process, so that the next task's peak does not stack on this one's, and for a process
+    /// that is about to wait on another (a study starting its task).
     /// </summary>
     public static void ReleaseFreedMemory()
     {

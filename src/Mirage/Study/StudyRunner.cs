@@ -176,6 +176,8 @@ public sealed class StudyRunner
             bool done = IsDone(tasks[i]);
             Observer.Starting(tasks[i], i + 1, tasks.Count, Describe(tasks[i]), done);
             if (done) continue;
+            // This process only waits now: what it read for the task hashes (a code study's corpora) goes back first.
+            Native.TorchRuntime.ReleaseFreedMemory();
             int code = runTask(tasks[i]);
             Cancel.ThrowIfCancellationRequested();   // stopped by our own signal: the study was interrupted, not the task
             if (code != 0) throw new TaskProcessFailed(tasks[i], code);

@@ -54,4 +54,24 @@ public class TorchRuntimeTests : TempDirectoryTests
         Assert.True(code == 0, stderr);
         Assert.Contains($"GOMP_SPINCOUNT = '{spinCount}'", stdout + stderr);
     }
+
+    [Theory]
+    [InlineData(null, "CNR:AUTO")]              // unset: MKL's reproducibility mode, on the code path it would choose anyway
+    [InlineData("COMPATIBLE", "CNR:COMPATIBLE")] // the user's choice stands
+    public void Mkl_runs_in_its_reproducible_mode_unless_the_user_chose_one(string? userSetting, string mode)
+    {
+        // MKL_VERBOSE=1 makes MKL print each call with the CNR mode it ran in. A separate process, with the variable
+        // cleared, for the same reasons as the wait policy's test.
+        Assert.Equal(0, CliProcess.Run(Dir, "data", "dyck", "--out", "d", "--train", "200", "--per-split", "20").Code);
+        var psi = CliProcess.StartInfo(Dir, "train", "--data", "d", "--out", "r", "--steps", "1", "--threads", "2", "--quiet");
+        psi.Environment.Remove("MKL_CBWR");
+        if (userSetting is not null) psi.Environment["MKL_CBWR"] = userSetting;
+        psi.Environment["MKL_VERBOSE"] = "1";
+        var (code, stdout, stderr) = CliProcess.Run(psi);
+        Assert.True(code == 0, stderr);
+        var calls = (stdout + stderr).Split('\n').Where(l => l.StartsWith("MKL_VERBOSE SGEMM", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(calls);
+        Assert.All(calls, c => Assert.Contains(mode, c));
+        Assert.All(calls, c => Assert.Contains("Dyn:0", c));   // no dynamic thread counts either
+    }
 }

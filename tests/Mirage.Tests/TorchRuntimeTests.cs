@@ -36,23 +36,33 @@ public class TorchRuntimeTests : TempDirectoryTests
         if (Environment.GetEnvironmentVariable("MIRAGE_MKL_SHIM") != "0") Assert.True(TorchRuntime.MklShimLoaded);
     }
 
+    /// <summary>
+    /// One training step in a separate process — this one may have loaded libtorch already — with
+    /// <paramref name="variable"/> cleared (this process's environment may carry Mirage's choice) or set to the user's
+    /// <paramref name="userValue"/>, and <paramref name="verbose"/> set to make the native library say what it chose.
+    /// Returns everything the process printed.
+    /// </summary>
+    string OneStepWith(string variable, string? userValue, (string Name, string Value) verbose)
+    {
+        Assert.Equal(0, CliProcess.Run(Dir, "data", "dyck", "--out", "d", "--train", "200", "--per-split", "20").Code);
+        var psi = CliProcess.StartInfo(Dir, "train", "--data", "d", "--out", "r", "--steps", "1", "--threads", "2", "--quiet");
+        psi.Environment.Remove(variable);
+        if (userValue is not null) psi.Environment[variable] = userValue;
+        psi.Environment[verbose.Name] = verbose.Value;
+        var (code, stdout, stderr) = CliProcess.Run(psi);
+        Assert.True(code == 0, stderr);
+        return stdout + stderr;
+    }
+
     [Theory]
     [InlineData(null, "0")]                // unset: Mirage chooses passive waiting (libgomp's own default spins 300000 times)
     [InlineData("ACTIVE", "30000000000")]  // the user's choice stands
     public void OpenMP_waits_passively_unless_the_user_chose_a_policy(string? userPolicy, string spinCount)
     {
         // libgomp reads OMP_WAIT_POLICY once, when it loads; OMP_DISPLAY_ENV=VERBOSE makes it print the spin count it
-        // derived (its OMP_WAIT_POLICY line says PASSIVE for "unset" too). A separate process, because this one may
-        // have loaded libtorch already, and with the variable cleared, because this process's environment may carry
-        // Mirage's choice.
-        Assert.Equal(0, CliProcess.Run(Dir, "data", "dyck", "--out", "d", "--train", "200", "--per-split", "20").Code);
-        var psi = CliProcess.StartInfo(Dir, "train", "--data", "d", "--out", "r", "--steps", "1", "--threads", "2", "--quiet");
-        psi.Environment.Remove("OMP_WAIT_POLICY");
-        if (userPolicy is not null) psi.Environment["OMP_WAIT_POLICY"] = userPolicy;
-        psi.Environment["OMP_DISPLAY_ENV"] = "VERBOSE";
-        var (code, stdout, stderr) = CliProcess.Run(psi);
-        Assert.True(code == 0, stderr);
-        Assert.Contains($"GOMP_SPINCOUNT = '{spinCount}'", stdout + stderr);
+        // derived (its OMP_WAIT_POLICY line says PASSIVE for "unset" too).
+        var output = OneStepWith("OMP_WAIT_POLICY", userPolicy, ("OMP_DISPLAY_ENV", "VERBOSE"));
+        Assert.Contains($"GOMP_SPINCOUNT = '{spinCount}'", output);
     }
 
     [Theory]
@@ -60,16 +70,9 @@ public class TorchRuntimeTests : TempDirectoryTests
     [InlineData("COMPATIBLE", "CNR:COMPATIBLE")] // the user's choice stands
     public void Mkl_runs_in_its_reproducible_mode_unless_the_user_chose_one(string? userSetting, string mode)
     {
-        // MKL_VERBOSE=1 makes MKL print each call with the CNR mode it ran in. A separate process, with the variable
-        // cleared, for the same reasons as the wait policy's test.
-        Assert.Equal(0, CliProcess.Run(Dir, "data", "dyck", "--out", "d", "--train", "200", "--per-split", "20").Code);
-        var psi = CliProcess.StartInfo(Dir, "train", "--data", "d", "--out", "r", "--steps", "1", "--threads", "2", "--quiet");
-        psi.Environment.Remove("MKL_CBWR");
-        if (userSetting is not null) psi.Environment["MKL_CBWR"] = userSetting;
-        psi.Environment["MKL_VERBOSE"] = "1";
-        var (code, stdout, stderr) = CliProcess.Run(psi);
-        Assert.True(code == 0, stderr);
-        var calls = (stdout + stderr).Split('\n').Where(l => l.StartsWith("MKL_VERBOSE SGEMM", StringComparison.Ordinal)).ToList();
+        // MKL_VERBOSE=1 makes MKL print each call with the CNR mode it ran in.
+        var output = OneStepWith("MKL_CBWR", userSetting, ("MKL_VERBOSE", "1"));
+        var calls = output.Split('\n').Where(l => l.StartsWith("MKL_VERBOSE SGEMM", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(calls);
         Assert.All(calls, c => Assert.Contains(mode, c));
         Assert.All(calls, c => Assert.Contains("Dyn:0", c));   // no dynamic thread counts either

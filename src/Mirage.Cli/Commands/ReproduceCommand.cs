@@ -122,7 +122,8 @@ public static class ReproduceCommand
         else
         {
             ctx.Stdout.WriteLine($"{runner.Tasks.Count} tasks, at most {jobs} at a time; each one's output in {Path.Combine(dir, LocalJobs.LogDir)}/");
-            LocalJobs.Run(runner, jobs, t => ChildProcess.Run(taskCommand[0], [.. taskCommand.Skip(1), "--task", t.Name, "--quiet"]), ctx.Stdout.WriteLine, stop);
+            LocalJobs.Run(runner, jobs, t => ChildProcess.Run(taskCommand[0], [.. taskCommand.Skip(1), "--task", t.Name, "--part-of-study", "--quiet"],
+                cancel: stop, signal: () => SignalOf(ctx)), ctx.Stdout.WriteLine, stop);
         }
         ctx.Stdout.WriteLine($"done in {display.Elapsed:mm\\:ss}: open {Path.Combine(runner.Layout.Report, "report.html")}");
         return 0;
@@ -135,12 +136,13 @@ public static class ReproduceCommand
     static int RunTaskHere(CliContext ctx, IReadOnlyList<string> taskCommand, StudyTask task, bool quiet, CancellationToken stop)
     {
         string[] args = [.. taskCommand.Skip(1), "--task", task.Name, "--part-of-study", .. quiet ? ["--quiet"] : Array.Empty<string>()];
-        const int SIGINT = 2, SIGTERM = 15;
-        int Signal() => ctx.Interruption?.Signal == System.Runtime.InteropServices.PosixSignal.SIGINT ? SIGINT : SIGTERM;
         // A test's own writers rather than the terminal: the task's lines are handed on to them.
         bool terminal = ReferenceEquals(ctx.Stdout, Console.Out);
-        return ChildProcess.RunAttached(taskCommand[0], args, stop, Signal, terminal ? null : ctx.Stdout.WriteLine, terminal ? null : ctx.Stderr.WriteLine);
+        return ChildProcess.RunAttached(taskCommand[0], args, stop, () => SignalOf(ctx), terminal ? null : ctx.Stdout.WriteLine, terminal ? null : ctx.Stderr.WriteLine);
     }
+
+    /// <summary>The signal that stopped this process, to pass on to its tasks: SIGINT (2) or SIGTERM (15).</summary>
+    static int SignalOf(CliContext ctx) => ctx.Interruption?.Signal == System.Runtime.InteropServices.PosixSignal.SIGINT ? 2 : 15;
 
     static int ListTasks(CliContext ctx, StudyRunner runner)
     {

@@ -17,9 +17,13 @@ public sealed record ChildResult(int ExitCode, string Output, string Error, doub
 /// </summary>
 public static class ChildProcess
 {
-    /// <summary>Runs <paramref name="exe"/> to its end (or <paramref name="timeout"/>); never throws for a program that cannot start.</summary>
+    /// <summary>
+    /// Runs <paramref name="exe"/> to its end (or <paramref name="timeout"/>); never throws for a program that cannot
+    /// start. When <paramref name="cancel"/> fires, the child gets <paramref name="signal"/> (as in <see cref="RunAttached"/>).
+    /// </summary>
     public static ChildResult Run(string exe, IEnumerable<string> args, string? workingDirectory = null,
-        IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
+        IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null,
+        CancellationToken cancel = default, Func<int>? signal = null)
     {
         var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args) psi.ArgumentList.Add(a);
@@ -37,6 +41,7 @@ public static class ChildProcess
         p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (error) error.AppendLine(e.Data); };
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
+        using var forward = PassOn(p, cancel, signal);
         long peak = 0;
         var clock = Stopwatch.StartNew();
         while (!p.WaitForExit(100))
@@ -103,14 +108,18 @@ public static class ChildProcess
             p.BeginOutputReadLine();
             p.BeginErrorReadLine();
         }
-        const int SIGTERM = 15;
-        using (cancel.Register(() =>
-        {
-            // Not Process.Kill (SIGKILL): the child must get the chance to stop at a safe point and clean up.
-            try { if (!p.HasExited) Native.Libc.Kill(p.Id, signal?.Invoke() ?? SIGTERM); }
-            catch (InvalidOperationException) { }   // it ended meanwhile
-        }))
-            p.WaitForExit();
+        using (PassOn(p, cancel, signal)) p.WaitForExit();
         return p.ExitCode;
     }
+
+    /// <summary>
+    /// Sends the child <paramref name="signal"/> (SIGTERM unless said otherwise) when <paramref name="cancel"/> fires —
+    /// not Process.Kill (SIGKILL): the child must get the chance to stop at a safe point and clean up.
+    /// </summary>
+    static CancellationTokenRegistration PassOn(Process p, CancellationToken cancel, Func<int>? signal) => cancel.Register(() =>
+    {
+        const int SIGTERM = 15;
+        try { if (!p.HasExited) Native.Libc.Kill(p.Id, signal?.Invoke() ?? SIGTERM); }
+        catch (InvalidOperationException) { }   // it ended meanwhile
+    });
 }

@@ -5,8 +5,9 @@ namespace Mirage.Study;
 /// <summary>
 /// Runs a study's unfinished tasks as separate processes on this machine, at most N at a time, each as soon as the
 /// tasks it needs have finished (e.g. two seeds' training at once). Every task writes its own files and its own ledger
-/// entry, so processes never share a file; each one's output goes to DIR/logs/TASK.log. No scheduler of its own
-/// beyond this: on a cluster, Slurm does the same job (<see cref="SlurmPlan"/>).
+/// entry, so processes never share a file; each one's output goes to DIR/logs/TASK.log. A stop (the caller's
+/// <c>runTask</c> passes its signal on to the running tasks) starts nothing more and waits for the running tasks to
+/// stop. No scheduler of its own beyond this: on a cluster, Slurm does the same job (<see cref="SlurmPlan"/>).
 /// </summary>
 public static class LocalJobs
 {
@@ -48,6 +49,8 @@ public static class LocalJobs
                 finished.Add(t.Name);
                 note?.Invoke($"{t.Name}: done  ({clock.Elapsed:mm\\:ss}){(runner.Usage(t) is TaskUsage u ? $": {u.Describe()}" : "")}");
             }
+            else if (cancel.IsCancellationRequested)
+                note?.Invoke($"{t.Name}: stopped (exit {r.ExitCode})");   // the signal that stopped us, passed on to it
             else
             {
                 var last = r.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? $"exit {r.ExitCode}";

@@ -107,7 +107,7 @@ public class InterruptionTests(HostileFixture fixture) : IClassFixture<HostileFi
     /// cleanly with one line.
     /// </summary>
     [Fact]
-    public void Reproduce_stopped_by_SIGINT_in_training_then_SIGTERM_in_the_proxies_leaves_no_partial_stage_and_then_finishes()
+    public void Reproduce_stopped_by_a_signal_to_it_or_its_group_or_under_jobs_leaves_no_partial_stage_and_then_finishes()
     {
         var w = fixture.NewCase("reproduce signals");
         foreach (var (signal, exit, marker, task, group) in new[]
@@ -125,6 +125,15 @@ public class InterruptionTests(HostileFixture fixture) : IClassFixture<HostileFi
             Assert.False(File.Exists(Path.Combine(w, "study", "stages", task + ".json")), $"{task} ran to its end after SIG{signal}");
             Assert.False(Directory.Exists(Path.Combine(w, "study", "results")), "a results directory was left by the interrupted run");
         }
+        // Under --jobs 2 both trainings run at once, each in its own process: a SIGTERM to the parent alone stops both.
+        string[] jobs = ["reproduce", "dyck", "--scale", "quick", "--seeds", "2", "--out", Path.Combine(w, "jobs"), "--jobs", "2"];
+        var (jcode, jout, jerr) = RunAndSignal(w, jobs, "TERM", line => line.StartsWith("train:1: started", StringComparison.Ordinal));
+        HostileAssert.OneLineError(jcode, jout, jerr, 143, ["interrupted by SIGTERM"]);
+        Assert.Matches(@"train:1: stopped \(exit \d+\)", jout);
+        foreach (var task in new[] { "train-0", "train-1" })
+            Assert.False(File.Exists(Path.Combine(w, "jobs", "stages", task + ".json")), $"{task} ran to its end after SIGTERM");
+        NoTemporaryNames(w);
+
         var again = CliProcess.Run(w, Reproduce(w));
         Assert.True(again.Code == 0, again.Stderr + again.Stdout);
         Assert.Contains("done in", again.Stdout);

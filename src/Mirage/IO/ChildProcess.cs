@@ -25,18 +25,11 @@ public static class ChildProcess
         IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null,
         CancellationToken cancel = default, Func<int>? signal = null)
     {
-        var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        if (workingDirectory is not null) psi.WorkingDirectory = workingDirectory;
-        // A null value removes the variable from the child's environment.
-        foreach (var (k, v) in environment ?? new Dictionary<string, string?>()) { if (v is null) psi.Environment.Remove(k); else psi.Environment[k] = v; }
+        if (TryStart(exe, args, redirect: true, environment, workingDirectory, out var cannotRun) is not Process p)
+            return new ChildResult(-1, "", cannotRun!, 0);
+        using var _ = p;
         var output = new StringBuilder();
         var error = new StringBuilder();
-        Process p;
-        try { p = Process.Start(psi)!; }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
-        { return new ChildResult(-1, "", $"{exe} cannot be run ({e.Message})", 0); }
-        using var _ = p;
         p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
         p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (error) error.AppendLine(e.Data); };
         p.BeginOutputReadLine();
@@ -66,13 +59,7 @@ public static class ChildProcess
     /// </summary>
     public static BackgroundChild Start(string exe, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null)
     {
-        var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        foreach (var (k, v) in environment ?? new Dictionary<string, string?>()) { if (v is null) psi.Environment.Remove(k); else psi.Environment[k] = v; }
-        Process p;
-        try { p = Process.Start(psi)!; }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
-        { throw new UserError($"{exe} cannot be run ({e.Message})"); }
+        var p = TryStart(exe, args, redirect: true, environment, null, out var cannotRun) ?? throw new UserError(cannotRun!);
         p.OutputDataReceived += (_, _) => { };
         p.ErrorDataReceived += (_, _) => { };
         p.BeginOutputReadLine();
@@ -91,13 +78,9 @@ public static class ChildProcess
         Action<string>? stdoutLine = null, Action<string>? stderrLine = null)
     {
         bool forward = stdoutLine is not null || stderrLine is not null;
-        var psi = new ProcessStartInfo(exe) { UseShellExecute = false, RedirectStandardOutput = forward, RedirectStandardError = forward };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        Process p;
-        try { p = Process.Start(psi)!; }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        if (TryStart(exe, args, forward, null, null, out var cannotRun) is not Process p)
         {
-            (stderrLine ?? Console.Error.WriteLine)($"error: {exe} cannot be run ({e.Message})");
+            (stderrLine ?? Console.Error.WriteLine)($"error: {cannotRun}");
             return -1;
         }
         using var _ = p;
@@ -110,6 +93,27 @@ public static class ChildProcess
         }
         using (PassOn(p, cancel, signal)) p.WaitForExit();
         return p.ExitCode;
+    }
+
+    /// <summary>
+    /// Starts <paramref name="exe"/>, its output redirected or not; a null value in <paramref name="environment"/>
+    /// removes that variable from the child's environment. Null, with the reason in <paramref name="cannotRun"/>, when
+    /// the program cannot be started.
+    /// </summary>
+    static Process? TryStart(string exe, IEnumerable<string> args, bool redirect, IReadOnlyDictionary<string, string?>? environment,
+        string? workingDirectory, out string? cannotRun)
+    {
+        var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = redirect, RedirectStandardError = redirect, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        if (workingDirectory is not null) psi.WorkingDirectory = workingDirectory;
+        foreach (var (k, v) in environment ?? new Dictionary<string, string?>()) { if (v is null) psi.Environment.Remove(k); else psi.Environment[k] = v; }
+        cannotRun = null;
+        try { return Process.Start(psi)!; }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            cannotRun = $"{exe} cannot be run ({e.Message})";
+            return null;
+        }
     }
 
     /// <summary>

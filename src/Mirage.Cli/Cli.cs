@@ -55,7 +55,7 @@ public static class Cli
             case UserError:
                 stderr.WriteLine($"error: {OneLine(e.Message)}");
                 return UsageError;
-            case OperationCanceledException when interruption.Signal is not null && interruption.ParentReports:
+            case OperationCanceledException when interruption.Signal is not null && interruption.RunByParent:
                 return interruption.ExitCode;   // a task of a `reproduce` parent, which says it once for the study
             case OperationCanceledException when interruption.Signal is not null:
                 stderr.WriteLine($"interrupted by {interruption.SignalName}: stopped cleanly, no partial output left; run the same command again to redo it");

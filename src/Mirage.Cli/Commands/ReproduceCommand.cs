@@ -89,11 +89,7 @@ public static class ReproduceCommand
         if (string.IsNullOrWhiteSpace(dir)) throw new UserError("--out: empty path; expected a study directory");
         int seeds = r.GetValue(o.Seeds), threads = r.GetValue(o.Threads), jobs = r.GetValue(o.Jobs);
         bool quiet = r.GetValue(o.Quiet), partOfStudy = r.GetValue(o.PartOfStudy);
-        if (partOfStudy && ctx.Interruption is { } interruption)
-        {
-            interruption.RepeatWindow = TimeSpan.FromSeconds(2);
-            interruption.ParentReports = true;
-        }
+        if (partOfStudy && ctx.Interruption is { } interruption) interruption.RunByParent = true;
         var stop = ctx.StopOnSignal();
         var display = new StudyDisplay(ctx, quiet, study.Training with { Threads = threads }) { PartOfStudy = partOfStudy };
         var runner = new StudyRunner(study, dir, seeds, threads, r.GetValue(o.Reference), CodeDefaults.OnMachine(ctx.Stderr)) { Observer = display, Cancel = stop };

@@ -34,14 +34,14 @@ public sealed class Interruption : IDisposable
     }
 
     /// <summary>
-    /// Set in a task that a <c>reproduce</c> parent runs in its own process: the parent passes its signals on, so a signal
-    /// sent to the whole process group (Ctrl-C, Slurm's scancel) arrives twice within moments; a repeat within this
-    /// window is the same request, not a second one that ends the process at once.
+    /// Set in a task that a <c>reproduce</c> parent runs in its own process. The parent passes its signals on, so a
+    /// signal sent to the whole process group (Ctrl-C, Slurm's scancel) arrives twice within moments: a repeat within
+    /// <see cref="RepeatWindow"/> is the same request, not a second one that ends the process at once. And the parent
+    /// says once that the study was interrupted, so the task does not.
     /// </summary>
-    public TimeSpan RepeatWindow { get; set; } = TimeSpan.Zero;
+    public bool RunByParent { get; set; }
 
-    /// <summary>True in such a task: the parent says once that the study was interrupted, so the task does not.</summary>
-    public bool ParentReports { get; set; }
+    static readonly TimeSpan RepeatWindow = TimeSpan.FromSeconds(2);
 
     /// <summary>Called by a command that checks <see cref="Token"/>: from now on a signal stops it cleanly.</summary>
     public void Arm() => Interlocked.Exchange(ref _armed, 1);
@@ -51,7 +51,7 @@ public sealed class Interruption : IDisposable
         if (Volatile.Read(ref _armed) == 0) return;   // default action: terminate now
         if (_cts.IsCancellationRequested)
         {
-            if (System.Diagnostics.Stopwatch.GetElapsedTime(Interlocked.Read(ref _firstSignalTicks)) < RepeatWindow) context.Cancel = true;
+            if (RunByParent && System.Diagnostics.Stopwatch.GetElapsedTime(Interlocked.Read(ref _firstSignalTicks)) < RepeatWindow) context.Cancel = true;
             return;   // otherwise a second request: the default action, terminate now
         }
         context.Cancel = true;

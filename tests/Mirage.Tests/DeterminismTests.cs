@@ -49,7 +49,16 @@ public class DeterminismTests : TempDirectoryTests
         Assert.False(Bytes("a/checkpoint/model.safetensors").SequenceEqual(Bytes("c/checkpoint/model.safetensors")), "another seed gave the same weights");
         // The wall-clock figures live in their own file; loss.csv holds only what the seed determines.
         Assert.Equal("step,lr,loss,val_accuracy", File.ReadLines(Path.Combine(Dir, "a", "loss.csv")).First());
-        Assert.Equal("step,tokens_per_s,elapsed_s", File.ReadLines(Path.Combine(Dir, "a", "timing.csv")).First());
+        Assert.Equal("step,tokens_per_s,elapsed_s,padded_length,step_s", File.ReadLines(Path.Combine(Dir, "a", "timing.csv")).First());
+        // Each step's padded length is the seed's batch order (the same in both runs, and not one length for all:
+        // the batches are length-bucketed); its step time is part of the elapsed time.
+        var (a, b) = (TimingRows("a"), TimingRows("b"));
+        Assert.Equal(30, a.Length);
+        Assert.Equal(a.Select(r => r.Padded), b.Select(r => r.Padded));
+        Assert.All(a, r => Assert.InRange(r.Padded, 2, 41));
+        Assert.True(a.Select(r => r.Padded).Distinct().Count() > 1, "every batch had the same padded length");
+        Assert.All(a, r => Assert.True(r.StepS > 0, $"step {r.Step}: step_s {r.StepS}"));
+        Assert.True(a.Sum(r => r.StepS) <= a[^1].Elapsed + 0.01, "the steps' times add up to more than the elapsed time");
         // The run records its thread count (results are defined for one).
         using var info = JsonDocument.Parse(Bytes("a/checkpoint/checkpoint.json"));
         Assert.Equal(2, info.RootElement.GetProperty("training").GetProperty("threads").GetInt32());
@@ -79,5 +88,12 @@ public class DeterminismTests : TempDirectoryTests
         }
         Ok(Args("killed"));
         AssertSameRun("whole", "killed");
+        // The rows kept from before the kill keep their padded lengths: the resumed run's column equals the whole run's.
+        Assert.Equal(TimingRows("whole").Select(r => r.Padded), TimingRows("killed").Select(r => r.Padded));
     }
+
+    (long Step, double Elapsed, int Padded, double StepS)[] TimingRows(string run) =>
+        File.ReadLines(Path.Combine(Dir, run, "timing.csv")).Skip(1).Select(l => l.Split(','))
+            .Select(f => (long.Parse(f[0]), double.Parse(f[2], System.Globalization.CultureInfo.InvariantCulture), int.Parse(f[3]),
+                double.Parse(f[4], System.Globalization.CultureInfo.InvariantCulture))).ToArray();
 }

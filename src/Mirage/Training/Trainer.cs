@@ -105,6 +105,7 @@ public sealed class Trainer(TaskData data, ModelConfig modelConfig, TrainConfig 
         {
             double lr = LrSchedule.At((int)step, config);
             double loss;
+            int paddedLength;
             long stepStart = Stopwatch.GetTimestamp();
             model.train();
             using (var scope = torch.NewDisposeScope())
@@ -115,8 +116,10 @@ public sealed class Trainer(TaskData data, ModelConfig modelConfig, TrainConfig 
                 opt.Step(lr);
                 average?.Update();
                 windowTokens += input.shape[0] * input.shape[1];
+                paddedLength = (int)input.shape[1];
             }
-            windowSeconds += Stopwatch.GetElapsedTime(stepStart).TotalSeconds;
+            double stepSeconds = Stopwatch.GetElapsedTime(stepStart).TotalSeconds;
+            windowSeconds += stepSeconds;
             if (windowSeconds >= 2 || tokensPerSecond == 0) { tokensPerSecond = windowTokens / windowSeconds; windowTokens = 0; windowSeconds = 0; }
             step++;
 
@@ -135,7 +138,7 @@ public sealed class Trainer(TaskData data, ModelConfig modelConfig, TrainConfig 
                 using (average?.Applied()) iidAcc = TaskAccuracy.Evaluate(model, data.Task, "iid", iidSeqs).Accuracy;
             }
 
-            var row = new TrainStep(step, lr, loss, acc, tokensPerSecond, elapsedBefore + clock.Elapsed.TotalSeconds);
+            var row = new TrainStep(step, lr, loss, acc, tokensPerSecond, elapsedBefore + clock.Elapsed.TotalSeconds, paddedLength, stepSeconds);
             log.Add(row);
             Progress?.Stepped(row);
 

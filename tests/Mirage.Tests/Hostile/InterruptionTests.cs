@@ -38,7 +38,9 @@ public class InterruptionTests(HostileFixture fixture) : IClassFixture<HostileFi
         int sent = 0;
         void Send()
         {
-            if (Interlocked.Exchange(ref sent, 1) == 0) Assert.Null(MachineProbe.Run("kill", $"-{signal}", "--", group ? $"-{p.Id}" : p.Id.ToString()));
+            // kill(2) directly, not a `kill` process: starting one on a busy machine can take longer than the work left.
+            if (Interlocked.Exchange(ref sent, 1) == 0)
+                Assert.True(Native.Libc.Kill(group ? -p.Id : p.Id, SignalNumber(signal)) == 0, $"kill -{signal} failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
         }
         var reader = Task.Run(() =>
         {
@@ -59,6 +61,8 @@ public class InterruptionTests(HostileFixture fixture) : IClassFixture<HostileFi
         Assert.True(sent == 1, $"mirage {string.Join(' ', args)} finished before the marker appeared; stdout: {stdout}");
         return (p.ExitCode, stdout.ToString(), stderr.Result);
     }
+
+    static int SignalNumber(string name) => name switch { "INT" => 2, "TERM" => 15, "STOP" => 19, "CONT" => 18, _ => throw new ArgumentException(name) };
 
     static void NoTemporaryNames(string w)
     {
@@ -147,7 +151,7 @@ public class InterruptionTests(HostileFixture fixture) : IClassFixture<HostileFi
         var w = fixture.NewCase("two writers");
         var info = Path.Combine(w, "run", "checkpoint", "checkpoint.json");
         int? firstPid = null;
-        (int Code, string Stdout, string Stderr) second = default;
+        (int Code, string Stdout, string Stderr) second = (-1, "", "");
         var gate = new object();
         var first = RunAndSignal(w, Train(w, "run"), "TERM", _ =>
         {
@@ -159,8 +163,13 @@ public class InterruptionTests(HostileFixture fixture) : IClassFixture<HostileFi
             int fd = Native.Libc.Open(Path.Combine(w, ".run.lock"), Native.Libc.O_RDONLY, 0);
             firstPid = int.Parse(Native.Libc.ReadAt0(fd, 4096)!.Split(' ')[0]["pid=".Length..]);
             Native.Libc.Close(fd);
+            // The first writer is held still (SIGSTOP) while the second runs: its 300 steps take about a second, and on a
+            // busy machine the second process can take longer than that to start; had the first finished and released the
+            // lock meanwhile, the second would rightly have been let in.
+            Assert.Equal(0, Native.Libc.Kill(firstPid.Value, SignalNumber("STOP")));
             var clock = Stopwatch.StartNew();
-            second = CliProcess.Run(w, Train(w, "run"), 60);
+            try { second = CliProcess.Run(w, Train(w, "run"), 60); }
+            finally { Assert.Equal(0, Native.Libc.Kill(firstPid.Value, SignalNumber("CONT"))); }
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "the second train waited for the lock");
             return true;
             }

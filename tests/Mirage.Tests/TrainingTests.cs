@@ -162,4 +162,27 @@ public class TrainingTests : TempDirectoryTests
         // A section the file does not have leaves the defaults as they are.
         Assert.Equal(new ModelConfig { Layers = 3 }, Mirage.IO.Json.Overlay(new ModelConfig { Layers = 3 }, doc, "model", path));
     }
+
+    [Fact]
+    public void A_run_written_before_timing_csv_had_padded_length_and_step_s_resumes_with_its_rows_and_those_read_as_0()
+    {
+        var run = Path.Combine(Dir, "old");
+        Directory.CreateDirectory(run);
+        File.WriteAllText(Path.Combine(run, LossLog.LossFile), "step,lr,loss,val_accuracy\n1,0.001,3.5,\n2,0.002,3.25,0.5\n3,0.003,3,\n");
+        File.WriteAllText(Path.Combine(run, LossLog.TimingFile), "step,tokens_per_s,elapsed_s\n1,1000,0.50\n2,1100,0.90\n3,1200,1.30\n");
+        var log = new LossLog(run);
+        log.LoadUpTo(2);
+        Assert.Equal([1L, 2L], log.Rows.Select(r => r.Step));
+        Assert.Equal(1100, log.Rows[1].TokensPerSecond);
+        Assert.Equal(0.90, log.Rows[1].ElapsedSeconds);
+        Assert.All(log.Rows, r => Assert.Equal((0, 0.0), (r.PaddedLength, r.StepSeconds)));
+        log.Add(new TrainStep(3, 0.003, 3, null, 1300, 1.5, PaddedLength: 17, StepSeconds: 0.25));
+        log.Save();
+        Assert.Equal(["step,tokens_per_s,elapsed_s,padded_length,step_s", "1,1000,0.50,0,0.0000", "2,1100,0.90,0,0.0000", "3,1300,1.50,17,0.2500"],
+            File.ReadLines(Path.Combine(run, LossLog.TimingFile)));
+        // And the new format reads back as written.
+        var again = new LossLog(run);
+        again.LoadUpTo(3);
+        Assert.Equal((17, 0.25), (again.Rows[2].PaddedLength, again.Rows[2].StepSeconds));
+    }
 }

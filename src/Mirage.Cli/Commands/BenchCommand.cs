@@ -69,7 +69,7 @@ public static class BenchCommand
             var run = TrainBenchmark.Run(configs, options, real, new SyncProgress<string>(m => ctx.Stderr.WriteLine($"bench train: {m}")));
             Text(ctx, $"mirage bench train: {run.Threads} threads; {run.Reps} repetitions of {configs[0].Steps} steps after {configs[0].Warmup} warm-up steps; " +
                       $"each figure is the median (min–max) over the repetitions. MKL shim {(run.MklShim ? "loaded" : "off")}; " +
-                      $"OMP_WAIT_POLICY {Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "unset"}, MKL_CBWR {Environment.GetEnvironmentVariable("MKL_CBWR") ?? "unset"}. At the start: {loadBefore}.");
+                      $"OMP_WAIT_POLICY {Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "unset"}{SpinCount()}, MKL_CBWR {Environment.GetEnvironmentVariable("MKL_CBWR") ?? "unset"}. At the start: {loadBefore}.");
             WritePeak(ctx, peak);
             WriteTraining(ctx, run, peak, configs[0]);
             if (r.GetValue(shim)) CompareShim(ctx, run, r.GetValue(steps), r.GetValue(reps), r.GetValue(heads)!, r.GetValue(threads));
@@ -87,6 +87,10 @@ public static class BenchCommand
 
     /// <summary>A paragraph wrapped at the console's width (80 columns when output goes to a file or pipe).</summary>
     static void Text(CliContext ctx, string text) => ctx.Console.Write(new Paragraph(text + "\n"));
+
+    /// <summary>libgomp's spin count, named only when set: it overrides what OMP_WAIT_POLICY would choose (README, "Passive
+    /// OpenMP waiting"), so two runs with the same policy can still wait differently.</summary>
+    static string SpinCount() => Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") is string n ? $" (GOMP_SPINCOUNT {n})" : "";
 
     static void WritePeak(CliContext ctx, MatmulPeakResult peak)
     {

@@ -137,8 +137,8 @@ public static class ReproduceCommand
         return ChildProcess.RunAttached(taskCommand[0], args, stop, () => SignalOf(ctx), terminal ? null : ctx.Stdout.WriteLine, terminal ? null : ctx.Stderr.WriteLine);
     }
 
-    /// <summary>The signal that stopped this process, to pass on to its tasks: SIGINT (2) or SIGTERM (15).</summary>
-    static int SignalOf(CliContext ctx) => ctx.Interruption?.Signal == System.Runtime.InteropServices.PosixSignal.SIGINT ? 2 : 15;
+    /// <summary>The signal that stopped this process, to pass on to its tasks (SIGTERM when none is known).</summary>
+    static int SignalOf(CliContext ctx) => ctx.Interruption is { Signal: not null } i ? i.SignalNumber : 15;
 
     static int ListTasks(CliContext ctx, StudyRunner runner)
     {

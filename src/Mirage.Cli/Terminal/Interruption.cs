@@ -21,8 +21,11 @@ public sealed class Interruption : IDisposable
     /// <summary>The signal that cancelled <see cref="Token"/>, if any.</summary>
     public PosixSignal? Signal { get; private set; }
 
+    /// <summary>The Linux number of that signal (2 SIGINT, 15 SIGTERM), as kill(2) takes it: what a study passes on to its tasks.</summary>
+    public int SignalNumber => Signal == PosixSignal.SIGTERM ? 15 : 2;
+
     /// <summary>128 + the signal number, as shells report it: 130 for SIGINT, 143 for SIGTERM.</summary>
-    public int ExitCode => Signal == PosixSignal.SIGTERM ? 143 : 130;
+    public int ExitCode => 128 + SignalNumber;
 
     public string SignalName => Signal == PosixSignal.SIGTERM ? "SIGTERM" : "SIGINT";
 

@@ -76,4 +76,39 @@ public class BenchmarkTests
         Assert.Equal(5, r.Bf16VsFp32.Count);
         Assert.True(double.IsFinite(r.Bf16VsFp32.Median) && r.Bf16VsFp32.Min > 0);
     }
+    const string Epyc = "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\nmodel\t\t: 17\nmodel name\t: AMD EPYC\n" +
+                        "flags\t\t: fpu sse2 avx2 fma avx512f avx512bw avx512_bf16 avx512_vnni\n\n" +
+                        "processor\t: 1\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\nmodel\t\t: 17\nmodel name\t: AMD EPYC\nflags\t\t: fpu\n";
+
+    [Fact]
+    public void The_cpu_is_named_by_its_family_and_model_and_the_vector_extensions_that_choose_kernels()
+    {
+        var cpu = CpuInfo.Parse(Epyc)!;
+        // The first processor's fields; the processors counted; the kernel-choosing flags in a fixed order.
+        Assert.Equal(new[] { "avx2", "avx512f", "avx512_vnni", "avx512_bf16" }, cpu.VectorFlags);
+        Assert.Equal("AMD EPYC (Zen 4, family 25 model 17), 2 logical CPUs, avx2 avx512f avx512_vnni avx512_bf16", cpu.ToString());
+        // The generations AMD's family/model numbers name; none for other vendors.
+        Assert.Equal("Zen 5", CpuInfo.Parse(Epyc.Replace("family\t: 25", "family\t: 26"))!.Generation);
+        Assert.Equal("Zen 3", CpuInfo.Parse(Epyc.Replace("model\t\t: 17", "model\t\t: 1"))!.Generation);
+        var intel = CpuInfo.Parse(Epyc.Replace("AuthenticAMD", "GenuineIntel").Replace("cpu family\t: 25", "cpu family\t: 6"))!;
+        Assert.Null(intel.Generation);
+        Assert.StartsWith("AMD EPYC (family 6 model 17), 2 logical CPUs", intel.ToString());
+        Assert.Null(CpuInfo.Parse("no processors here\n"));
+    }
+
+    [Fact]
+    public void Bench_train_names_the_cpu_and_fits_80_columns()
+    {
+        // Through the CLI, as a user runs it, with output to a pipe (where the tables are laid out for 80 columns). The
+        // smallest run the flags allow: one head, one step per repetition, a tiny peak, no real batches, no PyTorch.
+        // It writes no file.
+        var (code, stdout, stderr) = CliProcess.Run(Path.GetTempPath(), ["bench", "train", "--heads", "1", "--steps", "1", "--peak-sizes", "64", "--no-real-batches", "--no-pytorch", "--threads", "1"]);
+        Assert.True(code == 0, stderr + stdout);
+        var lines = stdout.Split('\n');
+        Assert.All(lines, l => Assert.True(l.TrimEnd().Length <= 80, $"{l.TrimEnd().Length} columns: {l}"));
+        var expected = CpuInfo.Read();
+        if (expected is not null) Assert.Contains($"CPU: {expected.ModelName}", stdout.Replace("\n", " "));
+        Assert.Contains("MFU", stdout);
+        Assert.Contains("Training, batch 128", stdout);
+    }
 }

@@ -67,9 +67,9 @@ public static class BenchCommand
             ctx.Stderr.WriteLine("bench train: matrix-product peak");
             var peak = MatmulPeak.Measure(sizes, options.Reps, options.Threads);
             var run = TrainBenchmark.Run(configs, options, real, new SyncProgress<string>(m => ctx.Stderr.WriteLine($"bench train: {m}")));
-            Text(ctx, $"mirage bench train: {run.Threads} threads; {run.Reps} repetitions of {configs[0].Steps} steps after {configs[0].Warmup} warm-up steps; " +
+            Text(ctx, $"mirage bench train: {Plural(run.Threads, "thread")}; {run.Reps} repetitions of {Plural(configs[0].Steps, "step")} after {configs[0].Warmup} warm-up steps; " +
                       $"each figure is the median (min–max) over the repetitions. MKL shim {(run.MklShim ? "loaded" : "off")}; " +
-                      $"OMP_WAIT_POLICY {Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "unset"}{SpinCount()}, MKL_CBWR {Environment.GetEnvironmentVariable("MKL_CBWR") ?? "unset"}. At the start: {loadBefore}.");
+                      $"OMP_WAIT_POLICY {Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "unset"}{SpinCount()}, MKL_CBWR {Environment.GetEnvironmentVariable("MKL_CBWR") ?? "unset"}. {Cpu()}. At the start: {loadBefore}.");
             WritePeak(ctx, peak);
             WriteTraining(ctx, run, peak, configs[0]);
             if (r.GetValue(shim)) CompareShim(ctx, run, r.GetValue(steps), r.GetValue(reps), r.GetValue(heads)!, r.GetValue(threads));
@@ -87,6 +87,11 @@ public static class BenchCommand
 
     /// <summary>A paragraph wrapped at the console's width (80 columns when output goes to a file or pipe).</summary>
     static void Text(CliContext ctx, string text) => ctx.Console.Write(new Paragraph(text + "\n"));
+
+    static string Plural(int n, string noun) => $"{n} {noun}{(n == 1 ? "" : "s")}";
+
+    /// <summary>The processor, named in every benchmark's header: figures from different CPUs are not comparable.</summary>
+    static string Cpu() => CpuInfo.Read() is { } cpu ? $"CPU: {cpu}" : "CPU: unknown (no /proc/cpuinfo)";
 
     /// <summary>libgomp's spin count, named only when set: it overrides what OMP_WAIT_POLICY would choose (README, "Passive
     /// OpenMP waiting"), so two runs with the same policy can still wait differently.</summary>
@@ -160,7 +165,7 @@ public static class BenchCommand
             ctx.Console.Write(cont);
             Text(ctx, "alone: the uncontended figure of the same repetitions; ratio: beside ÷ alone, paired; cores: the CPU the busy process got meanwhile (below 1 when the machine is busy with other work too).");
         }
-        Text(ctx, $"CPU share of this process while the uncontended blocks ran (CPU time ÷ wall time × {run.Threads} threads; " +
+        Text(ctx, $"CPU share of this process while the uncontended blocks ran (CPU time ÷ wall time × {Plural(run.Threads, "thread")}; " +
                   $"well below 100% means other work took the cores): {BenchFormat.Pct(run.CpuShare)}.");
         Text(ctx, $"Memory (RSS of this process, all models): {run.RssAfterWarmupMb:F0} MB after the warm-up, {run.RssHalfwayMb:F0} MB halfway, " +
                   $"{run.RssAtEndMb:F0} MB at the end; peak {run.PeakRssMb:F0} MB.");
@@ -228,13 +233,13 @@ public static class BenchCommand
     {
         if (!CanApt)
         {
-            ctx.Stdout.WriteLine("PyTorch comparison skipped: python3 cannot import torch and apt-get is not usable here (as root: apt-get install -y python3-torch)");
+            Text(ctx, "PyTorch comparison skipped: python3 cannot import torch and apt-get is not usable here (as root: apt-get install -y python3-torch)");
             return false;
         }
-        ctx.Stdout.WriteLine("python3 cannot import torch: installing Debian's python3-torch (apt-get, a few minutes)...");
+        Text(ctx, "python3 cannot import torch: installing Debian's python3-torch (apt-get, a few minutes)...");
         Runs("/usr/bin/apt-get", "update", "-qq");
         if (Runs("/usr/bin/apt-get", "install", "-y", "-qq", "python3-torch") && Runs(python, "-c", "import torch")) return true;
-        ctx.Stdout.WriteLine("PyTorch comparison skipped: apt-get install python3-torch failed (no package mirror reachable?)");
+        Text(ctx, "PyTorch comparison skipped: apt-get install python3-torch failed (no package mirror reachable?)");
         return false;
     }
 
@@ -250,10 +255,10 @@ public static class BenchCommand
         if (!File.Exists(DebianBlas) || UsesOpenBlas()) return;
         if (CanApt)
         {
-            ctx.Stdout.WriteLine("PyTorch would use the reference BLAS (libblas3): installing Debian's libopenblas0-pthread so it runs at its best...");
+            Text(ctx, "PyTorch would use the reference BLAS (libblas3): installing Debian's libopenblas0-pthread so it runs at its best...");
             if (Runs("/usr/bin/apt-get", "install", "-y", "-qq", "libopenblas0-pthread") && UsesOpenBlas()) return;
         }
-        ctx.Stdout.WriteLine($"warning: {DebianBlas} is not OpenBLAS, so PyTorch runs far below its best and the ratios below flatter Mirage (as root: apt-get install -y libopenblas0-pthread)");
+        Text(ctx, $"warning: {DebianBlas} is not OpenBLAS, so PyTorch runs far below its best and the ratios below flatter Mirage (as root: apt-get install -y libopenblas0-pthread)");
     }
 
     static bool UsesOpenBlas() =>
@@ -298,9 +303,9 @@ public static class BenchCommand
             new Study.ProxyStage(td, config).Check([r.GetValue(run)!]);
             var loadBefore = BenchFormat.Load();
             var res = SimplifyBenchmark.Run(td, r.GetValue(run)!, config, r.GetValue(reps), r.GetValue(stage), new SyncProgress<string>(m => ctx.Stderr.WriteLine($"bench simplify: {m}")));
-            Text(ctx, $"mirage bench simplify: {res.Threads} threads; {res.Reps} repetitions; each figure is the median (min–max) in seconds. " +
+            Text(ctx, $"mirage bench simplify: {Plural(res.Threads, "thread")}; {res.Reps} repetitions; each figure is the median (min–max) in seconds. " +
                       $"Fit set: {res.FitN:N0} sequences; evaluation: {res.EvalSequences:N0} sequences over {res.Splits.Count} splits ({string.Join(", ", res.Splits)}); " +
-                      $"{res.Heads} heads. At the start: {loadBefore}.");
+                      $"{res.Heads} heads. {Cpu()}. At the start: {loadBefore}.");
 
             var shared = BenchFormat.Table("Shared by every point, seconds", "step", "time");
             shared.AddRow("capture the fit set's q and k", BenchFormat.Seconds(res.CaptureSeconds));

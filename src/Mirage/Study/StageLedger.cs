@@ -4,8 +4,8 @@ namespace Mirage.Study;
 
 /// <summary>
 /// DIR/stages/: for each finished task, one file (<c>train-0.json</c>) holding the hash of everything it was computed
-/// from, and the wall time and peak resident memory it took and the host and process that ran it (not hashed: they
-/// differ from run to run). A task whose
+/// from, and the wall time and peak resident memory it took and the host, CPU and process that ran it (not hashed:
+/// they differ from run to run; the CPU because times from different processors do not compare). A task whose
 /// recorded hash equals the current one is done; any other runs (again). Each task writes only its own file, by
 /// rename, and only after its outputs are in place: tasks finishing at once on several nodes of a cluster never
 /// rewrite a shared file, and an interrupted task simply runs again.
@@ -21,7 +21,8 @@ public sealed class StageLedger(string studyDir)
     string PathOf(string task) => Path.Combine(_dir, task.Replace(':', '-') + ".json");
 
     /// <param name="Host">The machine that ran the task, and <paramref name="Pid"/> its process (on a cluster: which node).</param>
-    sealed record Entry(string Task, string Hash, double? Seconds = null, long? PeakRssBytes = null, string? Host = null, int? Pid = null);
+    /// <param name="Cpu">That machine's processor (<see cref="Benchmarks.CpuInfo"/>), which its time depends on.</param>
+    sealed record Entry(string Task, string Hash, double? Seconds = null, long? PeakRssBytes = null, string? Host = null, int? Pid = null, string? Cpu = null);
 
     /// <summary>The task's entry, or null when it has none.</summary>
     Entry? Read(string task)
@@ -34,7 +35,8 @@ public sealed class StageLedger(string studyDir)
 
     /// <param name="usage">What the task took (kept for sizing cluster jobs: Slurm's <c>--time</c> and <c>--mem</c>).</param>
     public void MarkDone(string task, string hash, TaskUsage? usage = null) =>
-        Json.Save(PathOf(task), new Entry(task, hash, usage?.Seconds, usage?.PeakRssBytes, Environment.MachineName, Environment.ProcessId));
+        Json.Save(PathOf(task), new Entry(task, hash, usage?.Seconds, usage?.PeakRssBytes, Environment.MachineName, Environment.ProcessId,
+            Benchmarks.CpuInfo.Read()?.ToString()));
 
     /// <summary>What a finished task took, as its entry records it (null when not recorded: a study of an older Mirage).</summary>
     public TaskUsage? Usage(string task) => Read(task) is { Seconds: double s } e ? new TaskUsage(s, e.PeakRssBytes) : null;

@@ -23,7 +23,7 @@ public class ReproduceTests : TempDirectoryTests
             Assert.True(entry.RootElement.GetProperty("peak_rss_bytes").GetInt64() > 50_000_000);   // libtorch alone is more
             Assert.Equal(Environment.MachineName, entry.RootElement.GetProperty("host").GetString());
             // ... and the processor, which the time depends on.
-            Assert.Equal(Benchmarks.CpuInfo.Read()?.ToString(), entry.RootElement.GetProperty("cpu").GetString());
+            Assert.Equal(Native.CpuInfo.Read()?.ToString(), entry.RootElement.GetProperty("cpu").GetString());
             // Every task ran in a process of its own (so the study's memory peak is its largest task's), and the
             // parent printed each task's header once.
             var pids = Directory.GetFiles(Path.Combine(Dir, name, "stages"), "*.json")

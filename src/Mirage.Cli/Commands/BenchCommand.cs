@@ -5,6 +5,7 @@ using Mirage.Benchmarks;
 using Mirage.Cli.Terminal;
 using Mirage.Faithfulness;
 using Mirage.IO;
+using Mirage.Native;
 using Mirage.Simplify;
 using Mirage.Study;
 using Spectre.Console;

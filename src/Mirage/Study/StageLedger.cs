@@ -21,7 +21,7 @@ public sealed class StageLedger(string studyDir)
     string PathOf(string task) => Path.Combine(_dir, task.Replace(':', '-') + ".json");
 
     /// <param name="Host">The machine that ran the task, and <paramref name="Pid"/> its process (on a cluster: which node).</param>
-    /// <param name="Cpu">That machine's processor (<see cref="Benchmarks.CpuInfo"/>), which its time depends on.</param>
+    /// <param name="Cpu">That machine's processor (<see cref="Native.CpuInfo"/>), which its time depends on.</param>
     sealed record Entry(string Task, string Hash, double? Seconds = null, long? PeakRssBytes = null, string? Host = null, int? Pid = null, string? Cpu = null);
 
     /// <summary>The task's entry, or null when it has none.</summary>
@@ -36,7 +36,7 @@ public sealed class StageLedger(string studyDir)
     /// <param name="usage">What the task took (kept for sizing cluster jobs: Slurm's <c>--time</c> and <c>--mem</c>).</param>
     public void MarkDone(string task, string hash, TaskUsage? usage = null) =>
         Json.Save(PathOf(task), new Entry(task, hash, usage?.Seconds, usage?.PeakRssBytes, Environment.MachineName, Environment.ProcessId,
-            Benchmarks.CpuInfo.Read()?.ToString()));
+            Native.CpuInfo.Read()?.ToString()));
 
     /// <summary>What a finished task took, as its entry records it (null when not recorded: a study of an older Mirage).</summary>
     public TaskUsage? Usage(string task) => Read(task) is { Seconds: double s } e ? new TaskUsage(s, e.PeakRssBytes) : null;

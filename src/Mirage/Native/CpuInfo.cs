@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Mirage.Benchmarks;
+namespace Mirage.Native;
 
 /// <summary>
 /// Which processor a benchmark ran on, from Linux's /proc/cpuinfo. Every speed figure is a property of the machine as

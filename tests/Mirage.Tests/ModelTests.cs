@@ -12,8 +12,10 @@ public class ModelTests
     static HookedTransformer Make(int seed = 0, ModelConfig? cfg = null)
     {
         TorchRuntime.Init();
-        torch.manual_seed(seed);
-        var m = new HookedTransformer(cfg ?? Tiny);
+        // A generator of the test's own: torch's global one is shared with every test running beside this one, and a
+        // draw from it between seeding and building gave "same seed" two different models (a CI run failed so).
+        using var generator = new torch.Generator((ulong)seed);
+        var m = new HookedTransformer(cfg ?? Tiny, generator);
         m.eval();
         return m;
     }

@@ -144,8 +144,8 @@ public static class BenchCommand
         ctx.Console.Write(cost);
 
         var first = rs[0].Config.Heads;
-        var ratios = BenchFormat.Table("Ratios, paired within each repetition", "heads", $"train ÷ {first} head{(first == 1 ? "" : "s")}",
-            $"infer ÷ {first} head{(first == 1 ? "" : "s")}", "real ÷ fixed MFU");
+        var ratios = BenchFormat.Table("Ratios, paired within each repetition", "heads", $"train ÷ {Plural(first, "head")}",
+            $"infer ÷ {Plural(first, "head")}", "real ÷ fixed MFU");
         foreach (var x in rs)
             ratios.AddRow(x.Config.Heads.ToString(), x.TrainVsFirst is { } tv ? BenchFormat.Ratio(tv) : "–", x.InferVsFirst is { } iv ? BenchFormat.Ratio(iv) : "–",
                 x.RealVsFixed is { } rv ? BenchFormat.Ratio(rv) : "–");
@@ -223,7 +223,7 @@ public static class BenchCommand
             t.AddRow(m.Config.Heads.ToString(), BenchFormat.K(tr), $"x{m.Train.Median / tr.Median:F2}", BenchFormat.K(inf), $"x{m.Infer.Median / inf.Median:F2}");
         ctx.Console.Write(t);
         Text(ctx, "Same model, batch and training step, fixed batches; ratios of medians measured one process after the other. " +
-                  $"PyTorch ran with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (its best here); its peak RSS: {string.Join(", ", rows.Select(x => $"{x.PeakMb:F0} MB with {x.M.Config.Heads} head{(x.M.Config.Heads == 1 ? "" : "s")}"))}.");
+                  $"PyTorch ran with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (its best here); its peak RSS: {string.Join(", ", rows.Select(x => $"{x.PeakMb:F0} MB with {Plural(x.M.Config.Heads, "head")}"))}.");
     }
 
     /// <summary>

@@ -189,6 +189,40 @@ public class SimplifyTests
         Assert.DoesNotContain(5L, assign.data<long>().ToArray());
     }
 
+    [Theory]
+    [InlineData(8197, 32, 64, 2)]   // a last block of 5 rows, queries strided as one head of two, c a multiple of 8
+    [InlineData(5000, 16, 37, 1)]   // c not a multiple of the group size
+    public void Kmeans_lloyd_recomputing_only_what_may_change_assigns_every_point_as_the_full_computation(int n, int d, int c, int heads)
+    {
+        TorchRuntime.Init();
+        using var g = new torch.Generator(11);
+        // Clustered points, so that late iterations move few of them (what the bounds exploit).
+        using var centres = torch.randn(new long[] { c, d }, generator: g) * 3;
+        using var all = torch.randn(new long[] { n, heads, d }, generator: g) + centres.index_select(0, torch.randint(c, new long[] { n }, generator: g)).unsqueeze(1);
+        var x = all.select(1, heads - 1);
+        var centroids = x.index_select(0, torch.randperm(n, generator: g).narrow(0, 0, c)).clone();
+        using var assignment = new KMeansAssignment(x, c);
+        int iterations = 0;
+        while (iterations < 100)
+        {
+            using var expected = KMeans.Assign(x, centroids);
+            var before = iterations == 0 ? null : assignment.Assignment.clone();
+            bool changed = assignment.Update(centroids);
+            Assert.Equal(expected.data<long>().ToArray(), assignment.Assignment.data<long>().ToArray());
+            Assert.Equal(before is null || !before.equal(expected).all().item<bool>(), changed);
+            iterations++;
+            if (!changed) break;
+            var sums = torch.zeros_like(centroids).index_add_(0, expected, x, 1.ToScalar());
+            var counts = torch.bincount(expected, minlength: c).to_type(x.dtype).unsqueeze(1);
+            var moved = torch.where(counts.gt(0.ToScalar()), sums / counts.clamp_min(1.ToScalar()), centroids);
+            assignment.Moved(centroids, moved);
+            centroids = moved;
+        }
+        Assert.True(iterations > 3, $"converged in {iterations} iterations: too few to test the bounds");
+        // The bounds spared work: fewer points recomputed than every point at every iteration.
+        Assert.True(assignment.Recomputed < (long)n * iterations * 3 / 4, $"{assignment.Recomputed} of {(long)n * iterations} points recomputed");
+    }
+
     [Fact]
     public void A_kmeans_fit_stops_when_its_token_is_cancelled()
     {

@@ -60,18 +60,16 @@ public static class KMeans
         for (int r = 0; r < restarts; r++)
         {
             var centroids = PlusPlus(x, c, rng, cancel);
-            Tensor? assign = null;
+            // Recomputes, at each iteration, only the points whose nearest centroid may have changed: the same
+            // assignment as recomputing all of them (KMeansAssignment says why), at a fraction of the cost.
+            using var assignment = new KMeansAssignment(x, c);
             for (int it = 0; it < maxIterations; it++)
             {
                 cancel.ThrowIfCancellationRequested();
-                // One scope per iteration: each makes a new assignment and new centroids, and a hundred iterations
-                // must not pile them up.
+                // One scope per iteration: each makes new centroids, and a hundred iterations must not pile them up.
                 using var step = torch.NewDisposeScope();
-                var next = Assign(x, centroids);
-                bool converged = assign is not null && next.equal(assign).all().item<bool>();
-                assign?.Dispose();
-                assign = next.MoveToOuterDisposeScope();
-                if (converged) break;
+                if (!assignment.Update(centroids)) break;   // no point changed centroid: converged
+                var assign = assignment.Assignment;
                 // Explicit scalars, kept alive for the calls (ScalarLifetimeTests).
                 using Scalar one = 1.ToScalar(), zero = 0.ToScalar();
                 var sums = torch.zeros_like(centroids).index_add_(0, assign, x, one);
@@ -79,11 +77,11 @@ public static class KMeans
                 // An empty cluster keeps its centroid rather than becoming NaN.
                 var moved = torch.where(counts.gt(zero), sums / counts.clamp_min(one), centroids).MoveToOuterDisposeScope();
                 double shift = (moved - centroids).square().sum().item<float>();
+                assignment.Moved(centroids, moved);
                 centroids.Dispose();
                 centroids = moved;
                 if (shift <= tolerance) break;
             }
-            assign?.Dispose();
             if (restarts == 1) return centroids.detach().clone().DetachFromDisposeScope();
             double inertia;
             using (torch.NewDisposeScope()) inertia = torch.cdist(x, centroids).min(1).values.square().sum().item<float>();
@@ -145,7 +143,7 @@ public static class KMeans
     }
 
     /// <summary>Rows per block of the distance computation: a block of distances to 512 centroids is 8 MB.</summary>
-    const long AssignChunk = 4096;
+    internal const long AssignChunk = 4096;
 
     /// <summary>
     /// The index of every row's nearest centroid: argmin over j of ‖x − c_j‖² = ‖x‖² − 2 x·c_j + ‖c_j‖², so of
@@ -157,21 +155,28 @@ public static class KMeans
     public static Tensor Assign(Tensor x, Tensor centroids)
     {
         using var scope = torch.NewDisposeScope();
-        using Scalar minusTwo = (-2).ToScalar();   // explicit: ScalarLifetimeTests
-        var norms = centroids.square().sum(1).unsqueeze(0);   // [1, c]
-        var scaled = centroids.mul(minusTwo).t();
+        var (norms, scaled) = DistanceTerms(centroids);
         long n = x.shape[0];
         var parts = new List<Tensor>();
         for (long i = 0; i < n; i += AssignChunk)
         {
             // Each block's distances freed before the next block: one 8 MB buffer reused, not a whole matrix's worth.
             using var block = torch.NewDisposeScope();
-            var distances = torch.addmm(norms, x.narrow(0, i, Math.Min(AssignChunk, n - i)), scaled, beta: 1, alpha: 1);
             // min(dim)'s indices, not argmin: the same index (the first of equal minima, as documented for both), and
             // libtorch's argmin over the last dimension took as long as the product itself (a quarter of a k-means sweep's
             // samples); min's kernel takes about two thirds of that.
-            parts.Add(distances.min(1).indexes.MoveToOuterDisposeScope());
+            parts.Add(Distances(x.narrow(0, i, Math.Min(AssignChunk, n - i)), norms, scaled).min(1).indexes.MoveToOuterDisposeScope());
         }
         return (parts.Count == 1 ? parts[0] : torch.cat(parts)).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The centroids' squared norms [1, c] and the centroids scaled by −2, transposed [d, c].</summary>
+    internal static (Tensor Norms, Tensor Scaled) DistanceTerms(Tensor centroids)
+    {
+        using Scalar minusTwo = (-2).ToScalar();   // explicit: ScalarLifetimeTests
+        return (centroids.square().sum(1).unsqueeze(0), centroids.mul(minusTwo).t());
+    }
+
+    /// <summary>‖c_j‖² − 2 x·c_j for a block of rows ([rows, c]): ‖x − c_j‖² without the row's own ‖x‖².</summary>
+    internal static Tensor Distances(Tensor rows, Tensor norms, Tensor scaled) => torch.addmm(norms, rows, scaled, beta: 1, alpha: 1);
 }

@@ -81,25 +81,29 @@ internal sealed class KMeansAssignment : IDisposable
         }
         var terms = KMeans.DistanceTerms(centroids);
         var rounding = Rounding(centroids);
+        // Explicit scalars, kept alive for the calls (ScalarLifetimeTests).
+        using Scalar none = (-1L).ToScalar(), one = 1L.ToScalar(), zero = 0.ToScalar(), two = 2.ToScalar();
         if (_assign is null)
         {
             // Every point, in KMeans.Assign's blocks, each stored as it is computed: no whole-set temporaries.
-            _assign = torch.full(_n, -1L, ScalarType.Int64).DetachFromDisposeScope();
+            _assign = torch.full(_n, none, ScalarType.Int64).DetachFromDisposeScope();
             _upper = torch.empty(_n, ScalarType.Float64).DetachFromDisposeScope();
             _lower = torch.empty(new[] { _n, _groups }, ScalarType.Float64).DetachFromDisposeScope();
             for (long i = 0; i < _n; i += KMeans.AssignChunk)
             {
                 using var block = torch.NewDisposeScope();
                 long len = Math.Min(KMeans.AssignChunk, _n - i);
-                Store(torch.arange(i, i + len, 1, ScalarType.Int64), _x.narrow(0, i, len), terms, rounding.narrow(0, i, len), _norm2!.narrow(0, i, len));
+                using Scalar from = i.ToScalar(), to = (i + len).ToScalar();
+                Store(torch.arange(from, to, one, ScalarType.Int64), _x.narrow(0, i, len), terms, rounding.narrow(0, i, len), _norm2!.narrow(0, i, len));
             }
             Recomputed += _n;
             return true;
         }
         // Recompute a point unless its nearest other centroid is provably farther than its own by more than the rounding
         // (NaN compares false, so a NaN point is always recomputed).
-        var recompute = _lower!.amin(1).clamp_min(0).square().sub_(_upper!.square()).gt(rounding.mul(2)).logical_not_();
-        if (_tail > 0) recompute.narrow(0, _n - _tail, _tail).fill_(true);
+        var recompute = _lower!.amin(1).clamp_min(zero).square().sub_(_upper!.square()).gt(rounding.mul(two)).logical_not_();
+        using Scalar yes = true.ToScalar();
+        if (_tail > 0) recompute.narrow(0, _n - _tail, _tail).fill_(yes);
         var rows = recompute.nonzero().squeeze(1);
         long m = rows.shape[0];
         Recomputed += m;
@@ -117,7 +121,8 @@ internal sealed class KMeansAssignment : IDisposable
         if (_tail > 0)
         {
             long start = _n - _tail;
-            any |= Store(torch.arange(start, _n, 1, ScalarType.Int64), _x.narrow(0, start, _tail), terms, rounding.narrow(0, start, _tail), _norm2!.narrow(0, start, _tail));
+            using Scalar from = start.ToScalar(), to = _n.ToScalar();
+            any |= Store(torch.arange(from, to, one, ScalarType.Int64), _x.narrow(0, start, _tail), terms, rounding.narrow(0, start, _tail), _norm2!.narrow(0, start, _tail));
         }
         return any;
     }
@@ -136,7 +141,8 @@ internal sealed class KMeansAssignment : IDisposable
     Tensor Rounding(Tensor centroids)
     {
         double largest = centroids.to_type(ScalarType.Float64).square().sum(1).max().sqrt().item<double>();
-        return (_norm! + largest).square().mul_(RoundingScale);
+        using Scalar l = largest.ToScalar(), scale = RoundingScale.ToScalar();   // explicit: ScalarLifetimeTests
+        return (_norm! + l).square().mul_(scale);
     }
 
     /// <summary>

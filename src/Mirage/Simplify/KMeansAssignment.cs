@@ -82,7 +82,7 @@ internal sealed class KMeansAssignment : IDisposable
         var terms = KMeans.DistanceTerms(centroids);
         var rounding = Rounding(centroids);
         // Explicit scalars, kept alive for the calls (ScalarLifetimeTests).
-        using Scalar none = (-1L).ToScalar(), one = 1L.ToScalar(), zero = 0.ToScalar(), two = 2.ToScalar();
+        using Scalar none = (-1L).ToScalar(), zero = 0.ToScalar(), two = 2.ToScalar();
         if (_assign is null)
         {
             // Every point, in KMeans.Assign's blocks, each stored as it is computed: no whole-set temporaries.
@@ -92,9 +92,7 @@ internal sealed class KMeansAssignment : IDisposable
             for (long i = 0; i < _n; i += KMeans.AssignChunk)
             {
                 using var block = torch.NewDisposeScope();
-                long len = Math.Min(KMeans.AssignChunk, _n - i);
-                using Scalar from = i.ToScalar(), to = (i + len).ToScalar();
-                Store(torch.arange(from, to, one, ScalarType.Int64), _x.narrow(0, i, len), terms, rounding.narrow(0, i, len), _norm2!.narrow(0, i, len));
+                StoreRange(i, Math.Min(KMeans.AssignChunk, _n - i), terms, rounding);
             }
             Recomputed += _n;
             return true;
@@ -118,12 +116,7 @@ internal sealed class KMeansAssignment : IDisposable
             var padded = len < MinRows ? torch.cat([take, take[0].expand(MinRows - len)]) : take;
             any |= Store(take, _x.index_select(0, padded), terms, rounding.index_select(0, padded), _norm2!.index_select(0, padded));
         }
-        if (_tail > 0)
-        {
-            long start = _n - _tail;
-            using Scalar from = start.ToScalar(), to = _n.ToScalar();
-            any |= Store(torch.arange(from, to, one, ScalarType.Int64), _x.narrow(0, start, _tail), terms, rounding.narrow(0, start, _tail), _norm2!.narrow(0, start, _tail));
-        }
+        if (_tail > 0) any |= StoreRange(_n - _tail, _tail, terms, rounding);
         return any;
     }
 
@@ -167,6 +160,13 @@ internal sealed class KMeansAssignment : IDisposable
         _upper!.index_copy_(0, rows, upper);
         _lower!.index_copy_(0, rows, lower);
         return changed;
+    }
+
+    /// <summary>The points start … start + len − 1 as one block, as <see cref="KMeans.Assign"/> blocks them.</summary>
+    bool StoreRange(long start, long len, (Tensor Norms, Tensor Scaled) terms, Tensor rounding)
+    {
+        using Scalar from = start.ToScalar(), to = (start + len).ToScalar(), one = 1L.ToScalar();   // explicit: ScalarLifetimeTests
+        return Store(torch.arange(from, to, one, ScalarType.Int64), _x.narrow(0, start, len), terms, rounding.narrow(0, start, len), _norm2!.narrow(0, start, len));
     }
 
     /// <summary>[rows, c] widened to [rows, GroupSize × groups] with <paramref name="fill"/> when c is not a multiple.</summary>

@@ -39,7 +39,7 @@ public partial class HostileInputTests
     }
 
     [Fact]
-    public void A_config_read_from_a_pipe_is_read_once()
+    public async Task A_config_read_from_a_pipe_is_read_once()
     {
         var w = fixture.NewCase("config from a pipe");
         var fifo = Path.Combine(w, "dc.fifo");
@@ -47,7 +47,7 @@ public partial class HostileInputTests
         // A writer on the other end, as `--config <(echo ...)` gives: the content can be read only once.
         var writer = Task.Run(() => File.WriteAllText(fifo, HostileFixture.DataConfig));
         var (code, stdout, stderr) = CliProcess.Run(w, ["data", "dyck", "--k", "4", "--max-depth", "4", "--train", "400", "--per-split", "30", "--config", fifo, "--out", Path.Combine(w, "d")], 60);
-        writer.Wait(TimeSpan.FromSeconds(60));
+        await writer.WaitAsync(TimeSpan.FromSeconds(60));   // throws if the writer never got its content through
         Assert.True(code == 0, stderr + stdout);
         Assert.Contains("already holds this dataset", stdout);
     }

@@ -65,7 +65,7 @@ public static class CodeCorpus
                     archives.Add(zip);
                     entries.AddRange(zip.Entries
                         .Where(e => !e.FullName.EndsWith('/') && HasExtension(e.FullName, extensions) && !Excluded(e.FullName))
-                        .Select(e => (prefix + e.FullName.Replace('\\', '/'), (Func<byte[]>?)(() => ReadEntry(e)))));
+                        .Select<ZipArchiveEntry, (string, Func<byte[]>?)>(e => (prefix + e.FullName.Replace('\\', '/'), () => ReadEntry(e))));
                 }
             }
             entries.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));

@@ -154,7 +154,7 @@ public static class BenchCommand
         var step = BenchFormat.Table("Training step: the optimizer's share, and bf16", "heads", "AdamW share", "bf16 tokens/s", "bf16 ÷ fp32");
         foreach (var x in rs) step.AddRow(x.Config.Heads.ToString(), BenchFormat.Pct(x.OptimizerShare), BenchFormat.K(x.Bf16Train), BenchFormat.Ratio(x.Bf16VsFp32));
         ctx.Console.Write(step);
-        Text(ctx, "AdamW share: the update's part of a fixed-batch step's time, the most a fused optimizer could save. bf16: every matrix " +
+        Text(ctx, "AdamW share: the update's part of a fixed-batch step's time (one flat update for all parameters). bf16: every matrix " +
                   "product on bf16 copies of its operands, results back in fp32 (what autocast does; weights, optimizer, layer norm and softmax " +
                   "in fp32); ÷ fp32: against the same step in fp32, both without hook sites, paired.");
 

@@ -49,7 +49,7 @@ public sealed class AdamW : IDisposable
         using Scalar decay = (1 - lr * _c.WeightDecay).ToScalar(), beta1 = _c.Beta1.ToScalar(), oneMinusBeta1 = (1 - _c.Beta1).ToScalar(),
             beta2 = _c.Beta2.ToScalar(), oneMinusBeta2 = (1 - _c.Beta2).ToScalar(), sqrtBc2 = bc2Sqrt.ToScalar(), eps = _c.Eps.ToScalar(),
             minusStep = (-stepSize).ToScalar();
-        // The parameters laid out in one buffer take each operation once for all of them (about 250 small operations
+        // The parameters laid out in one buffer take each operation once for all of them (some 270 small operations
         // a step become 9); the few others, one by one. Both compute every element exactly as before (FlatParameters).
         if (_c.WeightDecay > 0) _flat.Matrices.mul_(decay);
         Update(_flat.Values, _flat.Gradients, _flat.Moment1, _flat.Moment2);

@@ -5,8 +5,8 @@ namespace Mirage.Training;
 
 /// <summary>
 /// Parameters, their gradients and AdamW's two moments laid out in four flat buffers, each parameter a view of its
-/// segment, so that one elementwise operation updates all of them (what PyTorch's multi-tensor optimizers do). A
-/// 2-layer model has 28 parameter tensors, so AdamW's ~9 operations per tensor cost ~250 libtorch calls a step, most
+/// segment, so that one elementwise operation updates all of them (what PyTorch's multi-tensor optimizers do). The
+/// default Dyck model has 30 parameter tensors, so AdamW's 9 operations per tensor cost some 270 libtorch calls a step, most
 /// on tensors too small to be worth a call.
 /// <para>
 /// The same bits as updating tensor by tensor. libtorch computes an element of a contiguous tensor on its vectorised
@@ -16,7 +16,8 @@ namespace Mirage.Training;
 /// matrices' segment, which weight decay updates alone) is padded so that its threads' chunks are multiples of 32
 /// too. The others — Dyck's 43-entry unembedding bias — stay where they are and are updated one by one.
 /// </para>
-/// Matrices (dim ≥ 2) come first, so that weight decay, which applies only to them, is one operation too.
+/// Matrices (dim ≥ 2) come first, so that weight decay, which applies only to them, is one operation too. The threads'
+/// shares are those of the thread count when the buffers are made (the run's, set before the optimizer).
 /// </summary>
 internal sealed class FlatParameters : IDisposable
 {

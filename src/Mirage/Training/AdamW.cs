@@ -51,6 +51,9 @@ public sealed class AdamW : IDisposable
             minusStep = (-stepSize).ToScalar();
         // The parameters laid out in one buffer take each operation once for all of them (some 270 small operations
         // a step become 9); the few others, one by one. Both compute every element exactly as before (FlatParameters).
+        // A parameter in the buffers always has a gradient (a view, zeroed each step), so one the loss did not reach
+        // is still decayed, as torch.optim.AdamW does with gradients zeroed rather than set to None; the models here
+        // use every parameter.
         if (_c.WeightDecay > 0) _flat.Matrices.mul_(decay);
         Update(_flat.Values, _flat.Gradients, _flat.Moment1, _flat.Moment2);
         foreach (var (name, p) in _params)

@@ -27,7 +27,7 @@ public sealed class AdamW : IDisposable
         _c = config;
         _flat = new FlatParameters(_params.Select(np => np.P).ToArray());
         foreach (var (name, p) in _params)
-            _state[name] = _flat.Holds(p) ? (_flat.MomentOf(p, 0), _flat.MomentOf(p, 1))
+            _state[name] = _flat.Holds(p) ? _flat.MomentsOf(p)
                 : (torch.zeros_like(p).DetachFromDisposeScope(), torch.zeros_like(p).DetachFromDisposeScope());
     }
 

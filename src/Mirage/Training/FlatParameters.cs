@@ -69,11 +69,11 @@ internal sealed class FlatParameters : IDisposable
 
     public bool Holds(TorchSharp.Modules.Parameter p) => _segments.ContainsKey(p);
 
-    /// <summary>The parameter's first (<paramref name="which"/> 0) or second moment: a view of its segment.</summary>
-    public Tensor MomentOf(TorchSharp.Modules.Parameter p, int which)
+    /// <summary>The parameter's first and second moments: views of its segments.</summary>
+    public (Tensor ExpAvg, Tensor ExpAvgSq) MomentsOf(TorchSharp.Modules.Parameter p)
     {
         var (off, shape) = _segments[p];
-        return Segment(which == 0 ? Moment1 : Moment2, off, shape);
+        return (Segment(Moment1, off, shape), Segment(Moment2, off, shape));
     }
 
     static Tensor Segment(Tensor buffer, long offset, long[] shape) => buffer.narrow(0, offset, shape.Aggregate(1L, (a, b) => a * b)).view(shape).DetachFromDisposeScope();

@@ -39,16 +39,19 @@ public class TorchRuntimeTests : TempDirectoryTests
 
     /// <summary>
     /// One training step in a separate process — this one may have loaded libtorch already — with
-    /// <paramref name="variable"/> cleared (this process's environment may carry Mirage's choice) or set to the user's
-    /// <paramref name="userValue"/>, and <paramref name="verbose"/> set to make the native library say what it chose.
-    /// Returns everything the process printed.
+    /// <paramref name="variables"/> cleared (this process's environment may carry Mirage's choices) and then those with a
+    /// value set to it (the user's choice), and <paramref name="verbose"/> set to make the native library say what it
+    /// chose. Returns everything the process printed.
     /// </summary>
-    string OneStepWith(string variable, string? userValue, (string Name, string Value) verbose)
+    string OneStepWith((string Name, string? UserValue)[] variables, (string Name, string Value) verbose)
     {
         Assert.Equal(0, CliProcess.Run(Dir, "data", "dyck", "--out", "d", "--train", "200", "--per-split", "20").Code);
         var psi = CliProcess.StartInfo(Dir, "train", "--data", "d", "--out", "r", "--steps", "1", "--threads", "2", "--quiet");
-        psi.Environment.Remove(variable);
-        if (userValue is not null) psi.Environment[variable] = userValue;
+        foreach (var (name, value) in variables)
+        {
+            psi.Environment.Remove(name);
+            if (value is not null) psi.Environment[name] = value;
+        }
         psi.Environment[verbose.Name] = verbose.Value;
         var (code, stdout, stderr) = CliProcess.Run(psi);
         Assert.True(code == 0, stderr);
@@ -56,13 +59,15 @@ public class TorchRuntimeTests : TempDirectoryTests
     }
 
     [Theory]
-    [InlineData(null, "0")]                // unset: Mirage chooses passive waiting (libgomp's own default spins 300000 times)
-    [InlineData("ACTIVE", "30000000000")]  // the user's choice stands
-    public void OpenMP_waits_passively_unless_the_user_chose_a_policy(string? userPolicy, string spinCount)
+    [InlineData(null, null, "3000")]             // unset: Mirage chooses a short spin, then sleep (libgomp's own default spins 300000 times)
+    [InlineData("ACTIVE", null, "30000000000")]  // the user's policy stands
+    [InlineData("PASSIVE", null, "0")]           // passive waiting as libgomp means it: sleep at once
+    [InlineData(null, "500", "500")]             // the user's spin count stands
+    public void OpenMP_spins_briefly_then_sleeps_unless_the_user_chose_how_to_wait(string? userPolicy, string? userSpinCount, string spinCount)
     {
-        // libgomp reads OMP_WAIT_POLICY once, when it loads; OMP_DISPLAY_ENV=VERBOSE makes it print the spin count it
-        // derived (its OMP_WAIT_POLICY line says PASSIVE for "unset" too).
-        var output = OneStepWith("OMP_WAIT_POLICY", userPolicy, ("OMP_DISPLAY_ENV", "VERBOSE"));
+        // libgomp reads both once, when it loads; OMP_DISPLAY_ENV=VERBOSE makes it print the spin count it derived
+        // (its OMP_WAIT_POLICY line says PASSIVE for "unset" too).
+        var output = OneStepWith([("OMP_WAIT_POLICY", userPolicy), ("GOMP_SPINCOUNT", userSpinCount)], ("OMP_DISPLAY_ENV", "VERBOSE"));
         Assert.Contains($"GOMP_SPINCOUNT = '{spinCount}'", output);
     }
 
@@ -72,7 +77,7 @@ public class TorchRuntimeTests : TempDirectoryTests
     public void Mkl_runs_in_its_reproducible_mode_unless_the_user_chose_one(string? userSetting, string mode)
     {
         // MKL_VERBOSE=1 makes MKL print each call with the CNR mode it ran in.
-        var output = OneStepWith("MKL_CBWR", userSetting, ("MKL_VERBOSE", "1"));
+        var output = OneStepWith([("MKL_CBWR", userSetting)], ("MKL_VERBOSE", "1"));
         var calls = output.Split('\n').Where(l => l.StartsWith("MKL_VERBOSE SGEMM", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(calls);
         Assert.All(calls, c => Assert.Contains(mode, c));

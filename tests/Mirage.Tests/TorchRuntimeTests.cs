@@ -72,6 +72,23 @@ public class TorchRuntimeTests : TempDirectoryTests
     }
 
     [Theory]
+    [InlineData(2, 2, 2, false, "0")]     // 4 threads on 2 cores: sleep at once
+    [InlineData(2, 1, 2, false, null)]    // a core for every thread: wait as any Mirage process
+    [InlineData(2, 2, 4, false, null)]
+    [InlineData(3, 2, 4, false, "0")]
+    [InlineData(2, 2, 2, true, null)]     // the user's choice stands
+    public void Tasks_side_by_side_sleep_at_once_only_when_their_threads_outnumber_the_cores(int processes, int threads, int cores, bool userChose, string? spinCount)
+    {
+        var env = TorchRuntime.ChildEnvironment(processes, threads, cores, userChose);
+        if (spinCount is null) Assert.Empty(env);
+        else
+        {
+            Assert.Equal(spinCount, env["GOMP_SPINCOUNT"]);
+            Assert.Equal("PASSIVE", env["OMP_WAIT_POLICY"]);
+        }
+    }
+
+    [Theory]
     [InlineData(null, "CNR:AUTO")]              // unset: MKL's reproducibility mode, on the code path it would choose anyway
     [InlineData("COMPATIBLE", "CNR:COMPATIBLE")] // the user's choice stands
     public void Mkl_runs_in_its_reproducible_mode_unless_the_user_chose_one(string? userSetting, string mode)

@@ -70,7 +70,7 @@ public static class BenchCommand
             var run = TrainBenchmark.Run(configs, options, real, new SyncProgress<string>(m => ctx.Stderr.WriteLine($"bench train: {m}")));
             Text(ctx, $"mirage bench train: {Plural(run.Threads, "thread")}; {run.Reps} repetitions of {Plural(configs[0].Steps, "step")} after {configs[0].Warmup} warm-up steps; " +
                       $"each figure is the median (min–max) over the repetitions. MKL shim {(run.MklShim ? "loaded" : "off")}; " +
-                      $"OMP_WAIT_POLICY {Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "unset"}{SpinCount()}, MKL_CBWR {Environment.GetEnvironmentVariable("MKL_CBWR") ?? "unset"}. {Cpu()}. At the start: {loadBefore}.");
+                      $"{TorchRuntime.WaitPolicy}, MKL_CBWR {Environment.GetEnvironmentVariable("MKL_CBWR") ?? "unset"}. {Cpu()}. At the start: {loadBefore}.");
             WritePeak(ctx, peak);
             WriteTraining(ctx, run, peak, configs[0]);
             if (r.GetValue(shim)) CompareShim(ctx, run, r.GetValue(steps), r.GetValue(reps), r.GetValue(heads)!, r.GetValue(threads));
@@ -93,10 +93,6 @@ public static class BenchCommand
 
     /// <summary>The processor, named in every benchmark's header: figures from different CPUs are not comparable.</summary>
     static string Cpu() => CpuInfo.Read() is { } cpu ? $"CPU: {cpu}" : "CPU: unknown (no /proc/cpuinfo)";
-
-    /// <summary>libgomp's spin count, named only when set: it overrides what OMP_WAIT_POLICY would choose (README, "Passive
-    /// OpenMP waiting"), so two runs with the same policy can still wait differently.</summary>
-    static string SpinCount() => Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") is string n ? $" (GOMP_SPINCOUNT {n})" : "";
 
     static void WritePeak(CliContext ctx, MatmulPeakResult peak)
     {

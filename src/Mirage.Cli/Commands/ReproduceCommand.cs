@@ -2,6 +2,7 @@ using System.CommandLine;
 using Mirage.Cli.Display;
 using Mirage.Cli.Terminal;
 using Mirage.IO;
+using Mirage.Native;
 using Mirage.Study;
 using Mirage.Tasks.Code;
 using Mirage.Training;
@@ -118,8 +119,10 @@ public static class ReproduceCommand
         else
         {
             ctx.Stdout.WriteLine($"{runner.Tasks.Count} tasks, at most {jobs} at a time; each one's output in {Path.Combine(dir, LocalJobs.LogDir)}/");
+            // Tasks side by side whose threads outnumber the cores sleep at once between parallel regions (TorchRuntime).
+            var environment = TorchRuntime.ChildEnvironment(jobs, threads);
             LocalJobs.Run(runner, jobs, t => ChildProcess.Run(taskCommand[0], [.. taskCommand.Skip(1), "--task", t.Name, "--part-of-study", "--quiet"],
-                cancel: stop, signal: () => SignalOf(ctx)), ctx.Stdout.WriteLine, stop);
+                environment: environment, cancel: stop, signal: () => SignalOf(ctx)), ctx.Stdout.WriteLine, stop);
         }
         ctx.Stdout.WriteLine($"done in {display.Elapsed:mm\\:ss}: open {Path.Combine(runner.Layout.Report, "report.html")}");
         return 0;

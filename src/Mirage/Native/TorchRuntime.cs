@@ -54,24 +54,46 @@ public static class TorchRuntime
     public const string DefaultSpinCount = "3000";
 
     /// <summary>
-    /// libtorch's OpenMP threads spin while they wait for work by default (libgomp: 300,000 spins). Alone on the
+    /// libtorch's OpenMP threads spin while they wait for work by default (libgomp: 300,000 rounds). Alone on the
     /// machine that costs little, but beside any other busy process (another user's job, or a second Mirage task under
     /// <c>--jobs 2</c>) the spinning threads take the cores the working ones need: training beside one busy process kept
     /// 31 % of its tokens/s spinning and 54 % sleeping at once (passive waiting). Sleeping at once has its own price
     /// alone: a training step opens a few hundred parallel regions, and each wakes the sleeping thread through the
-    /// kernel. A short spin before sleeping (3,000 spins, a thousandth of libgomp's default) catches many of the regions that
-    /// follow each other closely and leaves the core to a neighbour soon after: 1,000 training steps took x0.87 (0.85–0.95)
-    /// the time of passive waiting (4 rounds), and beside one busy process training kept about half its speed (README,
-    /// "Passive OpenMP waiting"). So Mirage asks for passive waiting with that spin count unless the user chose a policy
-    /// or a spin count; results do not depend on either.
+    /// kernel. A short spin before sleeping (3,000 rounds, a hundredth of libgomp's default) catches many of the regions
+    /// that follow each other closely and leaves the core to a neighbour soon after. Measured on a Zen 4: 1,000 training
+    /// steps took x0.87 (0.85–0.95) the time of sleeping at once, the proxy-stage sweeps x0.81, and beside one busy
+    /// process training kept x0.48 of its speed (README, "How OpenMP threads wait"). So Mirage asks for passive waiting
+    /// with that spin count unless the user chose a policy or a spin count; results do not depend on either.
     /// </summary>
     static void ChooseWaitPolicy()
     {
-        bool chosen = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is not null || Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") is not null;
         SetUnlessChosen("OMP_WAIT_POLICY", DefaultWaitPolicy);
         // libgomp lets GOMP_SPINCOUNT override the policy's spin count, so it is set only when the user chose neither.
-        if (!chosen) SetUnlessChosen("GOMP_SPINCOUNT", DefaultSpinCount);
+        if (!UserChoseWaiting) SetUnlessChosen("GOMP_SPINCOUNT", DefaultSpinCount);
     }
+
+    /// <summary>Whether the user chose how OpenMP threads wait: read when this class is first used, before Mirage sets either variable.</summary>
+    static readonly bool UserChoseWaiting =
+        Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is not null || Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") is not null;
+
+    /// <summary>
+    /// The environment for <paramref name="processes"/> child processes of <paramref name="threadsEach"/> libtorch threads
+    /// that run at once (<c>reproduce --jobs</c>). When their threads outnumber the cores, a thread that spins holds a core
+    /// another process's thread needs: two default training tasks side by side, 2 threads each on 2 cores, took x1.15 the
+    /// wall time with the short spin that sleeping at once took (README, "Running on a cluster"). So such children sleep
+    /// at once, unless the user chose how threads wait; with a core for every thread they wait as any Mirage process.
+    /// </summary>
+    public static Dictionary<string, string?> ChildEnvironment(int processes, int threadsEach) =>
+        ChildEnvironment(processes, threadsEach, Environment.ProcessorCount, UserChoseWaiting);
+
+    internal static Dictionary<string, string?> ChildEnvironment(int processes, int threadsEach, int cores, bool userChose) =>
+        userChose || (long)processes * threadsEach <= cores ? [] : new() { ["OMP_WAIT_POLICY"] = "PASSIVE", ["GOMP_SPINCOUNT"] = "0" };
+
+    /// <summary>How this process's OpenMP threads wait, as libgomp was told ("OMP_WAIT_POLICY PASSIVE, GOMP_SPINCOUNT 3000"),
+    /// for the record of a run: its speed depends on it.</summary>
+    public static string WaitPolicy =>
+        $"OMP_WAIT_POLICY {Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "unset"}" +
+        (Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") is string n ? $", GOMP_SPINCOUNT {n}" : "");
 
     /// <summary>What Mirage sets MKL_CBWR to when the user has not set it.</summary>
     public const string DefaultMklReproducibility = "AUTO";

@@ -4,9 +4,9 @@ namespace Mirage.Study;
 
 /// <summary>
 /// DIR/stages/: for each finished task, one file (<c>train-0.json</c>) holding the hash of everything it was computed
-/// from, and the wall time and peak resident memory it took and the host, CPU and process that ran it (not hashed:
-/// they differ from run to run; the CPU because times from different processors do not compare). A task whose
-/// recorded hash equals the current one is done; any other runs (again). Each task writes only its own file, by
+/// from, and the wall time and peak resident memory it took, the host, CPU and process that ran it and how its OpenMP
+/// threads waited (not hashed: they differ from run to run; the CPU and the waiting because times taken with others do
+/// not compare). A task whose recorded hash equals the current one is done; any other runs (again). Each task writes only its own file, by
 /// rename, and only after its outputs are in place: tasks finishing at once on several nodes of a cluster never
 /// rewrite a shared file, and an interrupted task simply runs again.
 /// </summary>
@@ -22,7 +22,9 @@ public sealed class StageLedger(string studyDir)
 
     /// <param name="Host">The machine that ran the task, and <paramref name="Pid"/> its process (on a cluster: which node).</param>
     /// <param name="Cpu">That machine's processor (<see cref="Native.CpuInfo"/>), which its time depends on.</param>
-    sealed record Entry(string Task, string Hash, double? Seconds = null, long? PeakRssBytes = null, string? Host = null, int? Pid = null, string? Cpu = null);
+    /// <param name="OpenmpWait">How the task's OpenMP threads waited (<see cref="Native.TorchRuntime.WaitPolicy"/>), which its time also depends on.</param>
+    sealed record Entry(string Task, string Hash, double? Seconds = null, long? PeakRssBytes = null, string? Host = null, int? Pid = null, string? Cpu = null,
+        string? OpenmpWait = null);
 
     /// <summary>The task's entry, or null when it has none.</summary>
     Entry? Read(string task)
@@ -36,7 +38,7 @@ public sealed class StageLedger(string studyDir)
     /// <param name="usage">What the task took (kept for sizing cluster jobs: Slurm's <c>--time</c> and <c>--mem</c>).</param>
     public void MarkDone(string task, string hash, TaskUsage? usage = null) =>
         Json.Save(PathOf(task), new Entry(task, hash, usage?.Seconds, usage?.PeakRssBytes, Environment.MachineName, Environment.ProcessId,
-            Native.CpuInfo.Read()?.ToString()));
+            Native.CpuInfo.Read()?.ToString(), Native.TorchRuntime.WaitPolicy));
 
     /// <summary>What a finished task took, as its entry records it (null when not recorded: a study of an older Mirage).</summary>
     public TaskUsage? Usage(string task) => Read(task) is { Seconds: double s } e ? new TaskUsage(s, e.PeakRssBytes) : null;

@@ -79,9 +79,10 @@ public static class TorchRuntime
     /// <summary>
     /// The environment for <paramref name="processes"/> child processes of <paramref name="threadsEach"/> libtorch threads
     /// that run at once (<c>reproduce --jobs</c>). When their threads outnumber the cores, a thread that spins holds a core
-    /// another process's thread needs: two default training tasks side by side, 2 threads each on 2 cores, took x1.15 the
-    /// wall time with the short spin that sleeping at once took (README, "Running on a cluster"). So such children sleep
-    /// at once, unless the user chose how threads wait; with a core for every thread they wait as any Mirage process.
+    /// another process's thread needs: two default training tasks side by side, 2 threads each on 2 cores, took x1.13 the
+    /// wall time of running one after the other when their threads spun briefly, and x0.91 when they slept at once (README,
+    /// "Running on a cluster"). So such children sleep at once, unless the user chose how threads wait; with a core for
+    /// every thread they wait as any Mirage process.
     /// </summary>
     public static Dictionary<string, string?> ChildEnvironment(int processes, int threadsEach) =>
         ChildEnvironment(processes, threadsEach, Environment.ProcessorCount, UserChoseWaiting);

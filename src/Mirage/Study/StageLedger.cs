@@ -6,9 +6,9 @@ namespace Mirage.Study;
 /// DIR/stages/: for each finished task, one file (<c>train-0.json</c>) holding the hash of everything it was computed
 /// from, and the wall time and peak resident memory it took, the host, CPU and process that ran it and how its OpenMP
 /// threads waited (not hashed: they differ from run to run; the CPU and the waiting because times taken with others do
-/// not compare). A task whose recorded hash equals the current one is done; any other runs (again). Each task writes only its own file, by
-/// rename, and only after its outputs are in place: tasks finishing at once on several nodes of a cluster never
-/// rewrite a shared file, and an interrupted task simply runs again.
+/// not compare). A task whose recorded hash equals the current one is done; any other runs (again). Each task writes
+/// only its own file, by rename, and only after its outputs are in place: tasks finishing at once on several nodes of
+/// a cluster never rewrite a shared file, and an interrupted task simply runs again.
 /// </summary>
 public sealed class StageLedger(string studyDir)
 {

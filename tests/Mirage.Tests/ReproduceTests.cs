@@ -31,6 +31,8 @@ public class ReproduceTests : TempDirectoryTests
             // ... and how its OpenMP threads waited: a short spin, unless tasks side by side (2 threads each) outnumber the cores.
             bool shared = jobs == "2" && 2 * 2 > Environment.ProcessorCount;
             Assert.Equal($"OMP_WAIT_POLICY PASSIVE, GOMP_SPINCOUNT {(shared ? 0 : 3000)}", entry.RootElement.GetProperty("openmp_wait").GetString());
+            using (var data = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(Dir, name, "stages", "data.json"))))   // no libtorch, no OpenMP threads
+                Assert.True(!data.RootElement.TryGetProperty("openmp_wait", out var w) || w.ValueKind == System.Text.Json.JsonValueKind.Null);
             // Every task ran in a process of its own (so the study's memory peak is its largest task's), and the
             // parent printed each task's header once.
             var pids = Directory.GetFiles(Path.Combine(Dir, name, "stages"), "*.json")

@@ -90,6 +90,9 @@ public static class TorchRuntime
     internal static Dictionary<string, string?> ChildEnvironment(int processes, int threadsEach, int cores, bool userChose) =>
         userChose || (long)processes * threadsEach <= cores ? [] : new() { ["OMP_WAIT_POLICY"] = "PASSIVE", ["GOMP_SPINCOUNT"] = "0" };
 
+    /// <summary>True once <see cref="Init"/> has run in this process: libtorch, and with it libgomp, are set up.</summary>
+    public static bool Initialized { get { lock (Gate) return _done; } }
+
     /// <summary>How this process's OpenMP threads wait, as libgomp was told ("OMP_WAIT_POLICY PASSIVE, GOMP_SPINCOUNT 3000"),
     /// for the record of a run: its speed depends on it.</summary>
     public static string WaitPolicy =>

@@ -22,7 +22,8 @@ public sealed class StageLedger(string studyDir)
 
     /// <param name="Host">The machine that ran the task, and <paramref name="Pid"/> its process (on a cluster: which node).</param>
     /// <param name="Cpu">That machine's processor (<see cref="Native.CpuInfo"/>), which its time depends on.</param>
-    /// <param name="OpenmpWait">How the task's OpenMP threads waited (<see cref="Native.TorchRuntime.WaitPolicy"/>), which its time also depends on.</param>
+    /// <param name="OpenmpWait">How the task's OpenMP threads waited (<see cref="Native.TorchRuntime.WaitPolicy"/>), which its time also depends on;
+    /// null for a task that ran no libtorch (data, report).</param>
     sealed record Entry(string Task, string Hash, double? Seconds = null, long? PeakRssBytes = null, string? Host = null, int? Pid = null, string? Cpu = null,
         string? OpenmpWait = null);
 
@@ -38,7 +39,7 @@ public sealed class StageLedger(string studyDir)
     /// <param name="usage">What the task took (kept for sizing cluster jobs: Slurm's <c>--time</c> and <c>--mem</c>).</param>
     public void MarkDone(string task, string hash, TaskUsage? usage = null) =>
         Json.Save(PathOf(task), new Entry(task, hash, usage?.Seconds, usage?.PeakRssBytes, Environment.MachineName, Environment.ProcessId,
-            Native.CpuInfo.Read()?.ToString(), Native.TorchRuntime.WaitPolicy));
+            Native.CpuInfo.Read()?.ToString(), Native.TorchRuntime.Initialized ? Native.TorchRuntime.WaitPolicy : null));
 
     /// <summary>What a finished task took, as its entry records it (null when not recorded: a study of an older Mirage).</summary>
     public TaskUsage? Usage(string task) => Read(task) is { Seconds: double s } e ? new TaskUsage(s, e.PeakRssBytes) : null;

@@ -14,10 +14,7 @@ public static class LengthBins
     public static string Label(int upper, int width) => upper <= width ? $"≤ {upper}" : $"{upper - width + 1}–{upper}";
 
     /// <summary>The breakdown name of depth within one length bin: <c>depth_in_length_33_64</c>.</summary>
-    public static string DepthBreakdown(int upper, int width) => DepthBreakdowns.GetOrAdd((upper, width), k => $"depth_in_length_{Math.Max(0, k.Upper - k.Width + 1)}_{k.Upper}");
-
-    // Made once per bin: the proxy stage asks for a name at every scored position of every proxy.
-    static readonly System.Collections.Concurrent.ConcurrentDictionary<(int Upper, int Width), string> DepthBreakdowns = new();
+    public static string DepthBreakdown(int upper, int width) => $"depth_in_length_{Math.Max(0, upper - width + 1)}_{upper}";
 
     /// <summary>The length of an encoded sequence (START and END not counted).</summary>
     public static int LengthOf(int[] encoded) => encoded.Length - 2;

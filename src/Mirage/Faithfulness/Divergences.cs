@@ -9,13 +9,7 @@ public static class Divergences
     const double Ln2 = 0.69314718055994530942;
 
     /// <summary>Jensen–Shannon divergence in bits (base 2, so in [0, 1]) between probability rows p and q.</summary>
-    public static Tensor Jsd(Tensor p, Tensor q) => Jsd(p, LogClamped(p), q);
-
-    /// <summary>
-    /// The same, given p's clamped log (<see cref="LogClamped"/>): the proxy stage compares every proxy of a head with
-    /// the same model pattern, so it takes that log once per batch.
-    /// </summary>
-    public static Tensor Jsd(Tensor p, Tensor logP, Tensor q)
+    public static Tensor Jsd(Tensor p, Tensor q)
     {
         // Explicit scalars, alive to the end of the call: TorchSharp's implicit ones are freed by the finalizer, which can
         // run while libtorch still reads them (ScalarLifetimeTests).
@@ -23,7 +17,7 @@ public static class Divergences
         var m = (p + q).mul(half);
         // log m once for both terms (the proxy stage computes this for every proxy, batch and split).
         var logM = LogClamped(m);
-        return (KlRows(p, logP, logM) + KlRows(q, LogClamped(q), logM)).mul(half).div(ln2);
+        return (KlRows(p, LogClamped(p), logM) + KlRows(q, LogClamped(q), logM)).mul(half).div(ln2);
     }
 
     /// <summary>KL(p ‖ q) in nats from log-probabilities (rows of log_softmax outputs).</summary>
@@ -33,8 +27,7 @@ public static class Divergences
     /// count 0 (the 0·log 0 = 0 convention: p·(log 1e-30 − …) is 0 there).</summary>
     static Tensor KlRows(Tensor p, Tensor logP, Tensor logQ) => (p * (logP - logQ)).sum(-1);
 
-    /// <summary>log p with p clamped to 1e-30 first, so that p = 0 gives a finite log and a 0 term.</summary>
-    public static Tensor LogClamped(Tensor p)
+    static Tensor LogClamped(Tensor p)
     {
         using var tiny = 1e-30.ToScalar();
         return p.clamp_min(tiny).log_();

@@ -45,8 +45,6 @@ public static class FaithfulnessEvaluator
             using var modelCache = new ActivationCache(recorded.Contains);
             var modelLogits = model.Run(input, cache: modelCache);
             var modelOut = scoredRows.Select(rows => Predicted(rows, modelLogits, task.CandidateIds)).ToArray();
-            // The model's pattern at a head and its log, shared by every proxy of that head in this batch.
-            var modelPatterns = new Dictionary<(string Site, int Head), (Tensor P, Tensor LogP)>();
 
             for (int pi = 0; pi < proxies.Count; pi++)
             {
@@ -60,19 +58,12 @@ public static class FaithfulnessEvaluator
                 long t = 0;
                 if (proxy.Layer is not null && proxy.Head is int h)
                 {
-                    if (!modelPatterns.TryGetValue((proxy.PatternSite, h), out var mp))
-                    {
-                        // Moved to the batch's scope from the proxy's, so that the next proxies can use them.
-                        var p = modelCache[proxy.PatternSite].select(1, h).MoveToOuterDisposeScope();
-                        mp = modelPatterns[(proxy.PatternSite, h)] = (p, Divergences.LogClamped(p).MoveToOuterDisposeScope());
-                    }
-                    var j = Divergences.Jsd(mp.P, mp.LogP, cache[proxy.PatternSite].select(1, h));   // [batch, q]
+                    var j = Divergences.Jsd(modelCache[proxy.PatternSite].select(1, h), cache[proxy.PatternSite].select(1, h));   // [batch, q]
                     t = j.shape[1];
                     jsd = j.contiguous().data<float>().ToArray();
-                    var jsdStat = res.Stats[SplitFaithfulness.AttentionJsd];
                     for (int b = 0; b < seqs.Length; b++)
                         for (int q = 0; q < realLen[b]; q++)
-                            jsdStat.Add(idx[b], jsd[b * t + q]);
+                            res.Stats[SplitFaithfulness.AttentionJsd].Add(idx[b], jsd[b * t + q]);
                 }
                 for (int s = 0; s < scorings.Count; s++)
                 {
@@ -85,11 +76,6 @@ public static class FaithfulnessEvaluator
     }
 
     sealed record Output(long[] Pred, Tensor LogP);
-
-    /// <summary>The breakdown name of a category's depths, <c>depth:closing_bracket</c>; made once per category.</summary>
-    static string CategoryDepth(string category) => CategoryDepths.GetOrAdd(category, c => $"depth:{c}");
-
-    static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> CategoryDepths = new();
 
     static Output Predicted(Tensor scoredRows, Tensor logits, IReadOnlyList<int> candidates)
     {
@@ -130,7 +116,7 @@ public static class FaithfulnessEvaluator
             breakdowns.Add(("depth", sb.Depth[i]));
             breakdowns.Add(("distance", sb.Distance[i]));
             // Per category by depth (code: closing brackets by the depth of the bracket they close).
-            if (task.Categories.Count > 1) breakdowns.Add((CategoryDepth(task.Categories[sb.Category[i]]), sb.Depth[i]));
+            if (task.Categories.Count > 1) breakdowns.Add(($"depth:{task.Categories[sb.Category[i]]}", sb.Depth[i]));
             if (task.LengthBinWidth > 0)
             {
                 int bin = LengthBins.Of(sb.Length[i], task.LengthBinWidth);

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Mirage.Faithfulness;
 
 /// <summary>
@@ -33,12 +31,8 @@ public sealed class SplitFaithfulness(string split, int sequences, int categorie
     public IReadOnlyDictionary<string, Dictionary<string, RatioStat>> Variants { get; } =
         (variants ?? []).ToDictionary(v => v, _ => Metrics.ToDictionary(m => m, _ => new RatioStat(sequences)));
 
-    // Added to in a hash map, one lookup per addition (the proxy stage adds every scored position of every proxy to
-    // five breakdowns of three metrics), and sorted when read; each entry's sum is added in the same order either way.
-    readonly Dictionary<(string Breakdown, int Key, string Metric), (double Num, int N)> _breakdown = new();
-
-    /// <summary>(breakdown, key, metric) → (numerator, count), in order.</summary>
-    public SortedDictionary<(string Breakdown, int Key, string Metric), (double Num, int N)> Breakdown => new(_breakdown);
+    /// <summary>(breakdown, key, metric) → (numerator, count).</summary>
+    public SortedDictionary<(string Breakdown, int Key, string Metric), (double Num, int N)> Breakdown { get; } = new();
 
     /// <summary>A copy that keeps only the sequences in <paramref name="keep"/> (the others count nothing), split-level metrics only.</summary>
     public SplitFaithfulness Only(IReadOnlySet<int> keep)
@@ -52,7 +46,7 @@ public sealed class SplitFaithfulness(string split, int sequences, int categorie
 
     public void AddBreakdown(string breakdown, int key, string metric, double value)
     {
-        ref var v = ref CollectionsMarshal.GetValueRefOrAddDefault(_breakdown, (breakdown, key, metric), out _);
-        v = (v.Num + value, v.N + 1);
+        Breakdown.TryGetValue((breakdown, key, metric), out var v);
+        Breakdown[(breakdown, key, metric)] = (v.Num + value, v.N + 1);
     }
 }

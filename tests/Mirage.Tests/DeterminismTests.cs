@@ -3,10 +3,20 @@ using System.Text.Json;
 
 namespace Mirage.Tests;
 
+[CollectionDefinition(nameof(DeterminismTests), DisableParallelization = true)]
+public sealed class DeterminismCollection;
+
 /// <summary>
 /// Same command, same bytes — across processes. Every run here is a separate `mirage` process (.NET randomises hash
 /// seeds per process, so a within-process comparison would not catch a HashCode reaching a result).
+/// <para>
+/// Run alone, not beside the other test classes: with busy processes on the 2 cores, 3 and then 1 of 25 trainings the
+/// size of these diverged from the others at one step, in the loss's 7th digit (README, "Reproducible") — a known
+/// fault, not yet found, that these tests would report at random; they are here for everything else that could make
+/// two runs differ.
+/// </para>
 /// </summary>
+[Collection(nameof(DeterminismTests))]
 public class DeterminismTests : TempDirectoryTests
 {
     const string DataConfig = """{"k": 4, "max_depth": 4, "max_length": 40, "short_max_length": 20, "train": 1000, "per_split": 40, "min_distance": 2}""";

@@ -3,9 +3,6 @@ using System.Text.Json;
 
 namespace Mirage.Tests;
 
-[CollectionDefinition(nameof(DeterminismTests), DisableParallelization = true)]
-public sealed class DeterminismCollection;
-
 /// <summary>
 /// Same command, same bytes — across processes. Every run here is a separate `mirage` process (.NET randomises hash
 /// seeds per process, so a within-process comparison would not catch a HashCode reaching a result).
@@ -16,7 +13,7 @@ public sealed class DeterminismCollection;
 /// not beside the other test classes, and the kill-and-resume test gives the fault three attempts.
 /// </para>
 /// </summary>
-[Collection(nameof(DeterminismTests))]
+[Collection(AloneCollection.Name)]
 public class DeterminismTests : TempDirectoryTests
 {
     const string DataConfig = """{"k": 4, "max_depth": 4, "max_length": 40, "short_max_length": 20, "train": 1000, "per_split": 40, "min_distance": 2}""";

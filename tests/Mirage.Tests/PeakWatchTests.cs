@@ -3,11 +3,18 @@ using Mirage.Native;
 
 namespace Mirage.Tests;
 
-/// <summary>Run alone: another test allocating at the same time would be part of this process's resident memory.</summary>
-[CollectionDefinition(nameof(PeakWatchTests), DisableParallelization = true)]
-public sealed class AloneCollection;
+/// <summary>
+/// Test classes that run alone, never beside another test: their results depend on nothing else running
+/// (resident memory, bitwise determinism).
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class AloneCollection
+{
+    public const string Name = "alone";
+}
 
-[Collection(nameof(PeakWatchTests))]
+/// <summary>Run alone: another test allocating at the same time would be part of this process's resident memory.</summary>
+[Collection(AloneCollection.Name)]
 public class PeakWatchTests
 {
     const long Block = 256L << 20;

@@ -166,6 +166,8 @@ public static class TorchRuntime
             ChooseReproducibleThreading();
             torch.InitializeDeviceType(DeviceType.CPU);
             if (threads is int t) torch.set_num_threads(t);
+            // Before any work runs on two threads: MKL's first vector-maths calls, made concurrently, can race.
+            VectorMath.WarmUp();
             _done = true;
         }
     }

@@ -4,24 +4,24 @@ using static TorchSharp.torch;
 namespace Mirage.Native;
 
 /// <summary>
-/// Elementwise maths that gives the same bits in every process.
+/// MKL's vector maths, set up on one thread before any work runs on two.
 /// <para>
 /// libtorch hands sqrt, exp, log and a few other functions on float tensors to MKL's vector maths library (VML), in
 /// chunks of 2,048 elements or more per thread, asking for its high accuracy. A process whose first VML calls run on
 /// two threads at once sometimes gets one thread's chunk at VML's low ("enhanced performance") accuracy, about 11 correct
 /// bits: a race in how MKL sets VML up on first use. That was the rare training that parted from its twins: the first
 /// AdamW step's square root of the second moments, in the second thread's half of the flat buffer, with relative errors
-/// up to 2.4e-4 instead of none; every later call was exact. Measured with 12-step trainings of a tiny model beside three
+/// up to 2.4e-4 instead of none (in one such process, a check found the next 11 steps' square roots exact). Measured with 12-step trainings of a tiny model beside three
 /// busy loops: 8 of 541 processes took that first step differently, and none of 240 whose first VML call was a
 /// one-thread one made before any other (README, "Reproducible").
 /// </para>
-/// So <see cref="TorchRuntime.Init"/> calls <see cref="WarmUp"/> before anything else runs, and the optimizer and
-/// k-means take their square roots with <see cref="Sqrt"/>, which does not use VML at all.
+/// So <see cref="TorchRuntime.Init"/> calls <see cref="WarmUp"/> before anything else runs. (Going around VML is not
+/// an option: libtorch's sqrt, and pow with exponent ½, both end in VML's square root.)
 /// </summary>
 public static class VectorMath
 {
     /// <summary>
-    /// The functions libtorch hands to VML when MKL is there (ATen's vml.h), each in float32 and float64, on 16 elements
+    /// The functions libtorch may hand to VML when MKL is there (ATen's vml.h), each in float32 and float64, on 16 elements
     /// — far below the 2,048 at which libtorch splits work over threads — so this thread alone makes the first call of
     /// each. Which first call matters is not known (the race is inside MKL), so every one of them is made here.
     /// </summary>
@@ -35,7 +35,11 @@ public static class VectorMath
             var x = torch.linspace(0.1, 0.9, 16, dtype);
             foreach (var f in Functions) f(x);
         }
+        WarmedUp = true;
     }
+
+    /// <summary>Whether this process has made the warm-up calls (<see cref="TorchRuntime.Init"/> makes them).</summary>
+    public static bool WarmedUp { get; private set; }
 
     static readonly Func<Tensor, Tensor>[] Functions =
     [
@@ -43,22 +47,4 @@ public static class VectorMath
         t => t.erfinv(), t => t.exp(), t => t.expm1(), t => t.log(), t => t.log10(), t => t.log1p(), t => t.log2(),
         t => t.sin(), t => t.sqrt(), t => t.tan(), t => t.tanh(), t => t.trunc(),
     ];
-
-    /// <summary>
-    /// The square root through libtorch's own vectorised instruction (pow with exponent ½ takes that path), never VML.
-    /// IEEE square roots are exact, so these are the same bits VML's high-accuracy square root gives (16.8 million
-    /// random float32 and float64 values, subnormals included, compared: VectorMathTests).
-    /// </summary>
-    public static Tensor Sqrt(Tensor t)
-    {
-        using var half = 0.5.ToScalar();   // explicit: ScalarLifetimeTests
-        return t.pow(half);
-    }
-
-    /// <summary><see cref="Sqrt"/> in place.</summary>
-    public static Tensor Sqrt_(Tensor t)
-    {
-        using var half = 0.5.ToScalar();
-        return t.pow_(half);
-    }
 }

@@ -1,4 +1,3 @@
-using Mirage.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -64,7 +63,7 @@ internal sealed class KMeansAssignment : IDisposable
         if (!_bounded) return;
         using var scope = torch.NewDisposeScope();
         _norm2 = x.to_type(ScalarType.Float64).square().sum(1).DetachFromDisposeScope();
-        _norm = VectorMath.Sqrt(_norm2).DetachFromDisposeScope();
+        _norm = _norm2.sqrt().DetachFromDisposeScope();
     }
 
     /// <summary>Assigns every point to its nearest centroid; false when no point's centroid changed since the last call.</summary>
@@ -126,7 +125,7 @@ internal sealed class KMeansAssignment : IDisposable
     {
         if (!_bounded) return;
         using var scope = torch.NewDisposeScope();
-        var drift = VectorMath.Sqrt((after.to_type(ScalarType.Float64) - before.to_type(ScalarType.Float64)).square().sum(1));
+        var drift = (after.to_type(ScalarType.Float64) - before.to_type(ScalarType.Float64)).square().sum(1).sqrt();
         _upper!.add_(drift.index_select(0, _assign!));
         _lower!.sub_(Padded(drift.unsqueeze(0), 0).view(GroupSize, _groups).amax(0).unsqueeze(0));
     }
@@ -134,7 +133,7 @@ internal sealed class KMeansAssignment : IDisposable
     /// <summary>The rounding allowance of each point's float32 distances to these centroids ([n], float64).</summary>
     Tensor Rounding(Tensor centroids)
     {
-        double largest = VectorMath.Sqrt(centroids.to_type(ScalarType.Float64).square().sum(1).max()).item<double>();
+        double largest = centroids.to_type(ScalarType.Float64).square().sum(1).max().sqrt().item<double>();
         using Scalar l = largest.ToScalar(), scale = RoundingScale.ToScalar();   // explicit: ScalarLifetimeTests
         return (_norm! + l).square().mul_(scale);
     }
@@ -153,8 +152,8 @@ internal sealed class KMeansAssignment : IDisposable
         var (v, ix) = d.min(1);
         d.scatter_(1, ix.unsqueeze(1), torch.full([d.shape[0], 1], inf, d.dtype));   // the nearest is not an "other"
         var others = Padded(d, double.PositiveInfinity).view(d.shape[0], GroupSize, _groups).amin(1);
-        var upper = VectorMath.Sqrt_(v.to_type(ScalarType.Float64).add_(norm2).add_(rounding).clamp_min_(zero));
-        var lower = VectorMath.Sqrt_(others.to_type(ScalarType.Float64).add_((norm2 - rounding).unsqueeze(1)).clamp_min_(zero));
+        var upper = v.to_type(ScalarType.Float64).add_(norm2).add_(rounding).clamp_min_(zero).sqrt_();
+        var lower = others.to_type(ScalarType.Float64).add_((norm2 - rounding).unsqueeze(1)).clamp_min_(zero).sqrt_();
         if (x.shape[0] > len) { ix = ix.narrow(0, 0, len); upper = upper.narrow(0, 0, len); lower = lower.narrow(0, 0, len); }
         bool changed = !ix.equal(_assign!.index_select(0, rows)).all().item<bool>();
         _assign!.index_copy_(0, rows, ix);

@@ -1,4 +1,3 @@
-using Mirage.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -70,9 +69,7 @@ public sealed class AdamW : IDisposable
         {
             m.mul_(beta1).add_(g, alpha: oneMinusBeta1);
             v.mul_(beta2).addcmul_(g, g, value: oneMinusBeta2);
-            // Not v.sqrt(): that goes to MKL's vector maths, whose first call in a process once gave one thread's share
-            // at low accuracy; this is the same exact square root without it (VectorMath).
-            var denom = VectorMath.Sqrt(v).div_(sqrtBc2).add_(eps);
+            var denom = v.sqrt().div_(sqrtBc2).add_(eps);
             p.addcdiv_(m, denom, value: minusStep);
         }
     }

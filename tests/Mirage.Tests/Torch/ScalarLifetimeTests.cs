@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Reflection.Emit;
 using TorchSharp;
 
 namespace Mirage.Tests.Torch;
@@ -12,9 +13,44 @@ namespace Mirage.Tests.Torch;
 /// </summary>
 public class ScalarLifetimeTests
 {
+    static readonly Dictionary<short, OpCode> OpCodesByValue = typeof(OpCodes).GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Select(f => (OpCode)f.GetValue(null)!).ToDictionary(o => o.Value);
+
+    static int OperandSize(OpCode op, byte[] il, int at) => op.OperandType switch
+    {
+        OperandType.InlineNone => 0,
+        OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar => 1,
+        OperandType.InlineVar => 2,
+        OperandType.InlineI8 or OperandType.InlineR => 8,
+        OperandType.InlineSwitch => 4 + 4 * BitConverter.ToInt32(il, at),
+        _ => 4,
+    };
+
     /// <summary>"Type.Method" of every method in <paramref name="assembly"/> that calls an implicit conversion to Scalar.</summary>
-    static IEnumerable<string> ImplicitScalarCallers(Assembly assembly) =>
-        IlCalls.Callers(assembly, callee => callee.DeclaringType == typeof(Scalar) && callee.Name == "op_Implicit");
+    static IEnumerable<string> ImplicitScalarCallers(Assembly assembly)
+    {
+        const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+        foreach (var type in assembly.GetTypes())
+        foreach (var method in type.GetMethods(all).Cast<MethodBase>().Concat(type.GetConstructors(all)))
+        {
+            var il = method.GetMethodBody()?.GetILAsByteArray();
+            if (il is null) continue;
+            for (int i = 0; i < il.Length;)
+            {
+                short code = il[i] == 0xFE ? (short)(0xFE00 | il[i + 1]) : il[i];
+                var op = OpCodesByValue[code];
+                i += op.Size;
+                if (op.OperandType == OperandType.InlineMethod)
+                {
+                    var callee = method.Module.ResolveMethod(BitConverter.ToInt32(il, i),
+                        type.IsGenericType ? type.GetGenericArguments() : null, method.IsGenericMethod ? method.GetGenericArguments() : null);
+                    if (callee?.DeclaringType == typeof(Scalar) && callee.Name == "op_Implicit")
+                        yield return $"{type.FullName}.{method.Name}";
+                }
+                i += OperandSize(op, il, i);
+            }
+        }
+    }
 
     [Fact]
     public void Mirage_creates_no_scalar_that_only_the_finalizer_frees()

@@ -1,4 +1,3 @@
-using System.Reflection;
 using Mirage.Native;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -6,55 +5,31 @@ using static TorchSharp.torch;
 namespace Mirage.Tests.Torch;
 
 /// <summary>
-/// The optimizer and k-means take square roots through <see cref="VectorMath.Sqrt"/>, which stays off MKL's vector
-/// maths (whose first calls in a process can race, see VectorMath): these tests check it gives the very bits
-/// libtorch's sqrt gives, so the change moved no result, and that no other square root is left in Mirage.
+/// MKL's vector maths must make its first calls on one thread (VectorMath says why). Whether its set-up raced cannot be
+/// seen from inside a process — scripts/repeat-train.sh counts distinct results over many — so these tests hold what
+/// can be: Init makes the warm-up, and the warm-up leaves libtorch's results as they were.
 /// </summary>
 public class VectorMathTests
 {
-    const int N = 1 << 20;
-
-    /// <summary>Random bit patterns of every non-negative finite value (zero and subnormals included), seeded.</summary>
-    static Tensor RandomFloats(ScalarType dtype, int seed)
+    [Fact]
+    public void Init_warms_MKLs_vector_maths_up()
     {
-        var rng = new Random(seed);
-        if (dtype == ScalarType.Float32)
-            return torch.tensor(Enumerable.Range(0, N).Select(i => i < 64 ? i * 0.25f : BitConverter.Int32BitsToSingle(rng.Next(0, 0x7F800000))).ToArray());
-        return torch.tensor(Enumerable.Range(0, N).Select(i => i < 64 ? i * 0.25 : BitConverter.Int64BitsToDouble(rng.NextInt64(0, 0x7FF0000000000000))).ToArray());
+        TorchRuntime.Init();
+        Assert.True(VectorMath.WarmedUp, "TorchRuntime.Init should call VectorMath.WarmUp before any other work");
     }
 
     [Theory]
     [InlineData(ScalarType.Float32)]
     [InlineData(ScalarType.Float64)]
-    public void Sqrt_gives_the_bits_of_libtorchs_sqrt(ScalarType dtype)
+    public void After_the_warm_up_a_square_root_split_over_two_threads_is_exact(ScalarType dtype)
     {
-        TorchRuntime.Init();
+        TorchRuntime.Init(2);
         using var scope = torch.NewDisposeScope();
-        var x = RandomFloats(dtype, 20261127);
-        var expected = x.sqrt();
-        Assert.Equal(0, VectorMath.Sqrt(x).ne(expected).sum().item<long>());
-        // In place, and on a view that starts one element in (another alignment).
-        var copy = x.clone();
-        Assert.Same(copy, VectorMath.Sqrt_(copy));
-        Assert.Equal(0, copy.ne(expected).sum().item<long>());
-        Assert.Equal(0, VectorMath.Sqrt(x.narrow(0, 1, N - 1)).ne(expected.narrow(0, 1, N - 1)).sum().item<long>());
-    }
-
-    static bool IsSqrt(MethodBase callee) => callee.DeclaringType?.Namespace == "TorchSharp" && callee.Name is "sqrt" or "sqrt_";
-
-    [Fact]
-    public void No_square_root_in_Mirage_goes_around_VectorMath()
-    {
-        var callers = new[] { typeof(VectorMath).Assembly, typeof(Mirage.Cli.Cli).Assembly }
-            .SelectMany(a => IlCalls.Callers(a, IsSqrt))
-            .Where(c => !c.StartsWith(typeof(VectorMath).FullName!)).Distinct().Order().ToList();
-        Assert.True(callers.Count == 0, "square roots outside VectorMath (use VectorMath.Sqrt):\n" + string.Join("\n", callers));
-    }
-
-    [Fact]
-    public void The_scan_sees_the_square_root_VectorMath_warms_up()
-    {
-        // WarmUp's list calls sqrt on purpose: the scan must find it there, or the test above proves nothing.
-        Assert.Contains(IlCalls.Callers(typeof(VectorMath).Assembly, IsSqrt), c => c.StartsWith(typeof(VectorMath).FullName!));
+        // 8,192 values, which libtorch splits over the 2 threads (grain 2,048), each the square of a whole number up to
+        // 4,096, exact in float32: the root is known, and VML's low accuracy (the race's symptom) misses most of them.
+        using var k = 4096.ToScalar();
+        using var one = 1.ToScalar();
+        var roots = torch.arange(0, 8192, dtype: dtype).remainder(k).add_(one);
+        Assert.Equal(0, (roots * roots).sqrt().ne(roots).sum().item<long>());
     }
 }

@@ -8,12 +8,12 @@ namespace Mirage.Native;
 /// <para>
 /// libtorch hands sqrt, exp, log and a few other functions on float tensors to MKL's vector maths library (VML), in
 /// chunks of 2,048 elements or more per thread, asking for its high accuracy. A process whose first VML calls run on
-/// two threads at once sometimes gets one thread's chunk at VML's low ("enhanced performance") accuracy, about 11 correct
-/// bits: a race in how MKL sets VML up on first use. That was the rare training that parted from its twins: the first
-/// AdamW step's square root of the second moments, in the second thread's half of the flat buffer, with relative errors
-/// up to 2.4e-4 instead of none (in one such process, a check found the next 11 steps' square roots exact). Measured with 12-step trainings of a tiny model beside three
-/// busy loops: 8 of 541 processes took that first step differently, and none of 240 whose first VML call was a
-/// one-thread one made before any other (README, "Reproducible").
+/// two threads at once sometimes gets one thread's chunk at VML's low ("enhanced performance") accuracy, about 11
+/// correct bits: a race in how MKL sets VML up on first use. That was the rare training that parted from its twins:
+/// the first AdamW step's square root of the second moments, in the second thread's half of the flat buffer, with
+/// relative errors up to 2.4e-4 instead of none (the later steps' were exact). Measured with 12-step trainings of a tiny
+/// model beside three busy loops: 8 of 541 processes took that first step differently, and none of 240 whose first VML
+/// call was a one-thread one made before any other (README, "Reproducible").
 /// </para>
 /// So <see cref="TorchRuntime.Init"/> calls <see cref="WarmUp"/> before anything else runs. (Going around VML is not
 /// an option: libtorch's sqrt, and pow with exponent ½, both end in VML's square root.)

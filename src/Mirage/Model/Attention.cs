@@ -34,6 +34,9 @@ public sealed class Attention : Module<Tensor, Tensor>
 
     internal Tensor Forward(Tensor x, HookContext? h)
     {
+        // The scores, the pattern, q/k/v and the heads' outputs are freed when the layer is done, not when the caller's
+        // scope ends (TransformerBlock says why). Autograd keeps what the backward pass needs by its own reference.
+        using var scope = torch.NewDisposeScope();
         long b = x.shape[0], t = x.shape[1];
         var parts = qkv.forward(x).view(b, t, 3, _heads, _dHead);
         var q = parts.select(2, 0); var k = parts.select(2, 1); var v = parts.select(2, 2);   // [b, t, head, d_head]
@@ -53,6 +56,6 @@ public sealed class Attention : Module<Tensor, Tensor>
         if (h is not null) pattern = h.At(HookSites.Pattern(_layer), pattern, 1);
         var z = torch.matmul(pattern, v.transpose(1, 2)).transpose(1, 2);                     // [b, t, head, d_head]
         if (h is not null) z = h.At(HookSites.Z(_layer), z, 2);
-        return out_proj.forward(z.reshape(b, t, _heads * _dHead));
+        return scope.MoveToOuter(out_proj.forward(z.reshape(b, t, _heads * _dHead)));
     }
 }

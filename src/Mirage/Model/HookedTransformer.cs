@@ -101,10 +101,12 @@ public sealed class HookedTransformer : Module<Tensor, Tensor>
 
     Tensor FromLayer(int layer, Tensor x, HookContext? h)
     {
+        // The residual stream between blocks freed with the pass, as each block frees its own intermediates.
+        using var scope = torch.NewDisposeScope();
         for (int l = layer; l < blocks.Count; l++) x = blocks[l].Forward(x, h);
         x = ln_final.forward(x);
         if (h is not null) x = h.At(HookSites.LnFinal, x);
-        return unembed.forward(x);
+        return scope.MoveToOuter(unembed.forward(x));
     }
 
     /// <summary>Weights under TransformerLens names and shapes (copies), e.g. for safetensors.</summary>

@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -22,10 +23,12 @@ public sealed class Mlp : Module<Tensor, Tensor>
 
     internal Tensor Forward(Tensor x, HookContext? h)
     {
+        // The d_mlp-wide activations freed when the MLP is done (TransformerBlock says why).
+        using var scope = torch.NewDisposeScope();
         var pre = fc_in.forward(x);
         if (h is not null) pre = h.At($"{_prefix}.hook_pre", pre);
         var post = functional.gelu(pre);
         if (h is not null) post = h.At($"{_prefix}.hook_post", post);
-        return fc_out.forward(post);
+        return scope.MoveToOuter(fc_out.forward(post));
     }
 }

@@ -29,7 +29,7 @@ public static class TorchRuntime
     [DllImport("libc.so.6", EntryPoint = "malloc_trim")]
     static extern int MallocTrim(nuint pad);
 
-    const int M_TRIM_THRESHOLD = -1, M_MMAP_MAX = -4;
+    const int M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3;
 
     /// <summary>
     /// Gives memory that is free but still held back to the system: a full, compacting collection of the managed heap,
@@ -132,12 +132,9 @@ public static class TorchRuntime
 
     /// <summary>
     /// glibc hands allocations above its (adaptive) mmap threshold straight back to the kernel, so every training
-    /// step paid page faults for its activations: a quarter of the process's time was system time. Keeping freed
-    /// blocks in the heap for the next step (no trimming) took 300 default Dyck steps from 22.7 s to 17.7 s here
-    /// (system time 3.6 s instead of 8.8 s), at the same peak RSS. No mmap at all, rather than glibc's largest
-    /// threshold (32 MiB): the code model's [batch, head, pos, pos] patterns and d_mlp-wide activations are just over
-    /// 32 MiB, and since each block frees its intermediates as it goes (TransformerBlock), the heap seldom holds a free
-    /// block that large, so each was mapped afresh: 736 maps of 33.8 MB and 7 times the page faults in a code sweep.
+    /// step paid page faults for its activations: a quarter of the process's time was system time. A fixed 32 MiB
+    /// threshold (glibc's maximum) and no trimming keep freed blocks in the heap for the next step: 300 default Dyck
+    /// steps took 17.7 s instead of 22.7 s here (system time 3.6 s instead of 8.8 s), at the same peak RSS.
     /// MIRAGE_MALLOC_TUNING=0 turns it off. Transparent huge pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1) were tried
     /// and not chosen: 500 steps in a fresh process took x0.91 of the time, but in a whole study the seeds trained after
     /// the first in the same process took x1.2 (README, "What each lever gave").
@@ -147,7 +144,7 @@ public static class TorchRuntime
         if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("MIRAGE_MALLOC_TUNING") == "0") return;
         try
         {
-            MallOpt(M_MMAP_MAX, 0);
+            MallOpt(M_MMAP_THRESHOLD, 32 << 20);
             MallOpt(M_TRIM_THRESHOLD, int.MaxValue);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }   // not glibc (musl): leave it

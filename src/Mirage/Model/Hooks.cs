@@ -9,9 +9,9 @@ namespace Mirage.Model;
 /// only read it). A per-head hook sees one head's slice — for <c>hook_q/k/v/z</c> ([batch, pos, head, d_head]) a
 /// [batch, pos, d_head] tensor, for <c>hook_attn_scores/hook_pattern</c> ([batch, head, q_pos, k_pos]) a
 /// [batch, q_pos, k_pos] tensor — and the other heads pass through unchanged. Several hooks on one site run in the
-/// order they were added. Tensors a hook makes belong to the block's dispose scope and are freed when the block is
-/// done (a tensor the hook already owned is left alone): to keep an activation, record it in an
-/// <see cref="ActivationCache"/>, which copies it.
+/// order they were added. Tensors a hook makes inside a block belong to the dispose scope of the attention, MLP, block
+/// or pass it runs in and are freed when that is done (a tensor the hook already owned is left alone): to keep an
+/// activation, record it in an <see cref="ActivationCache"/>, which copies it.
 /// </summary>
 public sealed class Hooks
 {

@@ -85,6 +85,18 @@ public class ReproduceTests : TempDirectoryTests
         var table = md[md.IndexOf("onehot at blocks.1.attn head 0: agreement", StringComparison.Ordinal)..];
         Assert.StartsWith($"| – | {mean}", table.Split('\n').First(l => l.StartsWith("| –")));
         Assert.Contains("## Findings", md);
+        // The scoring table: a row per proxy and scoring, a column per out-of-distribution split (a column per split
+        // and scoring made it wider than the page); the variant's row follows its proxy's and leaves the label blank.
+        var lines = md.Split('\n');
+        int scoring = Array.FindIndex(lines, l => l.StartsWith("| proxy | scoring |"));
+        Assert.Equal("| proxy | scoring | seen_structure | unseen_structure_short | unseen_structure_long | unseen_depth |", lines[scoring]);
+        var scoringRows = lines.Skip(scoring + 2).TakeWhile(l => l.StartsWith('|')).Select(l => l.Split(" | ")).ToList();
+        Assert.Equal(2 * 4 * 2, scoringRows.Count);   // 2 heads × 4 proxies, each at its chosen parameter, × 2 scorings
+        Assert.All(scoringRows.Where((_, i) => i % 2 == 0), r => Assert.StartsWith("distance ≥ ", r[1]));
+        Assert.All(scoringRows.Where((_, i) => i % 2 == 1), r => { Assert.Equal("| ", r[0]); Assert.Equal("every closer", r[1]); });
+        // In the HTML every table scrolls in a box of its own, and words align left.
+        Assert.Equal(Regex.Matches(html, "<table>").Count, Regex.Matches(html, "<div class=\"table\"><table>").Count);
+        Assert.Contains("<td class=\"label\">every closer</td>", html);
         // The findings read each proxy over its whole sweep, and say how significance was decided.
         Assert.Matches(new Regex(@"- pca at blocks\.0\.attn head 0 \(r = 1, 2, 4, 8, 16, 32; agreement [0-9.–]+ on iid\)"), md);
         Assert.Contains("Benjamini–Hochberg", md);

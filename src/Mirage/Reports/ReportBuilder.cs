@@ -126,41 +126,44 @@ public static class ReportBuilder
     {
         if (r.CategoryRows.Count == 0 || r.Categories.Count < 2) return null;
         var ood = r.Splits.Where(s => s != r.Statistics.Reference).ToList();
-        var acc = new List<string[]> { new[] { "category" }.Concat(r.Splits.SelectMany(s => new[] { $"{s}: model", $"{s}: bigram", $"{s}: share" })).ToArray() };
-        foreach (var (c, ci) in r.Categories.Select((c, i) => (c, i)))
-            acc.Add(new[] { c }.Concat(r.Splits.SelectMany(s =>
+        // One row per split and category (not a column per split and measure): the table stays narrow enough to read
+        // however many splits the study has, and the shares add up to 100 % down each split's rows.
+        var acc = new List<string[]> { new[] { "split", "category", "model", "bigram baseline", "share of scored" } };
+        foreach (var s in r.Splits)
+        {
+            var all = r.ModelAccuracy.Where(x => x.Split == s && x.Breakdown == "all").Sum(x => x.Scored);
+            foreach (var (c, ci) in r.Categories.Select((c, i) => (c, i)))
             {
                 var m = r.ModelAccuracy.Where(x => x.Split == s && x.Breakdown == "category" && x.Key == ci).ToList();
-                var all = r.ModelAccuracy.Where(x => x.Split == s && x.Breakdown == "all").Sum(x => x.Scored);
-                return new[]
-                {
+                acc.Add([ci == 0 ? s : "", c,
                     F(m.Count > 0 ? m.Average(x => x.Accuracy ?? double.NaN) : null),
                     F(r.Baseline.FirstOrDefault(b => b.Split == s && b.Category == c)?.Accuracy),
-                    all == 0 ? "" : $"{(double)m.Sum(x => x.Scored) / all:P0}",
-                };
-            })).ToArray());
-        var gaps = new List<string[]> { new[] { "proxy" }.Concat(ood.SelectMany(s => r.Categories.Select(c => $"{s}: {c}"))).ToArray() };
+                    all == 0 ? "" : $"{(double)m.Sum(x => x.Scored) / all:P0}"]);
+            }
+        }
+        // One row per proxy and category, a column per split: the categories of a proxy sit on adjacent rows.
+        var gaps = new List<string[]> { new[] { "proxy", "category" }.Concat(ood).ToArray() };
         foreach (var (proxy, site, head) in r.Targets())
         {
             var p = r.Chosen(proxy, site, head);
-            gaps.Add(new[] { Findings.Label(proxy, p, site, head) }.Concat(ood.SelectMany(s => r.Categories.Select(c =>
-            {
-                var t = r.Statistics.Find(Statistics.StudyStatistics.AgreementGap, proxy, p, site, head, s, c);
-                if (t?.Estimate is not double g) return "";
-                return t.Significant ? $"**{Format.Signed(g)}**" : Format.Signed(g);
-            }))).ToArray());
+            foreach (var (c, ci) in r.Categories.Select((c, i) => (c, i)))
+                gaps.Add(new[] { ci == 0 ? Findings.Label(proxy, p, site, head) : "", c }.Concat(ood.Select(s =>
+                    ShowGap(r.Statistics.Find(Statistics.StudyStatistics.AgreementGap, proxy, p, site, head, s, c)))).ToArray());
         }
         // Closing brackets by the depth of the bracket they close: the code study's Dyck-like question, per split.
         var cb = $"depth:{r.Categories[0]}";
         var cbDepths = r.Breakdown.Where(b => b.Breakdown == cb).Select(b => b.Key).Distinct().Order().ToList();
         var byDepth = new List<string[]> { new[] { "depth" }.Concat(r.Splits).ToArray() };
         foreach (var d in cbDepths)
-            byDepth.Add(new[] { d.ToString() }.Concat(r.Splits.Select(s =>
+        {
+            var cells = r.Splits.Select(s =>
             {
                 var m = r.BreakdownAverage(s, cb, d, SplitFaithfulness.ModelAccuracy, minPositions: 10);
                 var a = r.BreakdownAverage(s, cb, d, SplitFaithfulness.Agreement, minPositions: 10);
                 return m is { } mv && a is { } av ? $"{F(mv.Value)} / {F(av.Value)} (n={mv.Positions})" : "";
-            })).ToArray());
+            }).ToArray();
+            if (cells.Any(c => c.Length > 0)) byDepth.Add([d.ToString(), .. cells]);   // a depth too rare on every split is no row
+        }
         var figs = new List<(string, string)>();
         if (Plots.CategoryGaps(r, dir) is string f) figs.Add((f, "Agreement gap by category and split, mean over every proxy and head at its chosen parameter; error bars: standard deviation over them"));
         return new Section("Accuracy and faithfulness by category", "Which kind of character carries the gaps? Scored positions fall into closing brackets, characters of an identifier that already occurred earlier in the window (the copying, induction-head behaviour) and everything else. Share = fraction of the split's scored positions.",
@@ -186,14 +189,15 @@ public static class ReportBuilder
             acc.Add(new[] { Name(v) }.Concat(r.Splits.Select(s => F(Average(r.ModelAccuracy.Where(m => m.Split == s && m.Breakdown == v))))).ToArray());
         var st = r.Statistics;
         var ood = r.Splits.Where(s => s != st.Reference).ToList();
-        var gaps = new List<string[]> { new[] { "proxy" }.Concat(ood.SelectMany(s => new[] { $"{s}: {main}" }.Concat(variants.Select(v => $"{s}: {Name(v)}")))).ToArray() };
+        // One row per proxy and scoring, a column per split, so that the two scorings of a gap sit one above the other.
+        var gaps = new List<string[]> { new[] { "proxy", "scoring" }.Concat(ood).ToArray() };
         foreach (var (proxy, site, head) in r.Targets())
         {
             var p = r.Chosen(proxy, site, head);
-            string Show(Statistics.StatRow? t) => t?.Estimate is double g ? (t.Significant ? $"**{Format.Signed(g)}**" : Format.Signed(g)) : "";
-            gaps.Add(new[] { Findings.Label(proxy, p, site, head) }.Concat(ood.SelectMany(s =>
-                new[] { Show(st.Find(Statistics.StudyStatistics.AgreementGap, proxy, p, site, head, s)) }
-                    .Concat(variants.Select(v => Show(st.Find(Statistics.StudyStatistics.AgreementGap, proxy, p, site, head, s, v)))))).ToArray());
+            var label = Findings.Label(proxy, p, site, head);
+            gaps.Add(new[] { label, main }.Concat(ood.Select(s => ShowGap(st.Find(Statistics.StudyStatistics.AgreementGap, proxy, p, site, head, s)))).ToArray());
+            foreach (var v in variants)
+                gaps.Add(new[] { "", Name(v) }.Concat(ood.Select(s => ShowGap(st.Find(Statistics.StudyStatistics.AgreementGap, proxy, p, site, head, s, v)))).ToArray());
         }
         return new Section("Which positions are scored?", $"The task metric scores closing brackets whose opener is at least {r.Manifest.MinDistance} positions back; Murty et al.'s evaluation code computes that threshold but in effect scores every closer. The same forward passes, scored both ways.",
             [("Model accuracy (mean over seeds) under each scoring", acc),
@@ -272,6 +276,9 @@ public static class ReportBuilder
              ($"Gap on {deep} to {inDist}, raw and length-matched, each proxy at its chosen parameter (bold when significant at a false discovery rate of 5 %)", matched)], figs);
     }
 
+    /// <summary>A gap as "+0.031", bold (markdown) when significant; empty when not measured.</summary>
+    static string ShowGap(Statistics.StatRow? t) => t?.Estimate is double g ? (t.Significant ? $"**{Format.Signed(g)}**" : Format.Signed(g)) : "";
+
     static string Cell(ResultsSet r, string proxy, int? p, string site, int? head, string split)
     {
         var v = r.Statistics.Find(Statistics.StudyStatistics.Agreement, proxy, p, site, head, split);
@@ -312,7 +319,7 @@ public static class ReportBuilder
         sb.Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Mirage report</title><style>")
           .Append("body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1100px;margin:2em auto;padding:0 1.5em;color:#222;line-height:1.5}")
           .Append("h1{border-bottom:2px solid #444;padding-bottom:.3em}h2{margin-top:2em;border-bottom:1px solid #ccc}")
-          .Append("table{border-collapse:collapse;margin:1em 0;font-size:.88em}th,td{border:1px solid #ccc;padding:.3em .6em;text-align:right}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}")
+          .Append("table{border-collapse:collapse;margin:1em 0;font-size:.88em}th,td{border:1px solid #ccc;padding:.3em .6em;text-align:right}th{background:#f3f3f3}.label{text-align:left}td.label+td.label{white-space:nowrap}.table{overflow-x:auto}")
           .Append(".gap{color:#b00}.findings li{margin:.3em 0}figure{display:inline-block;margin:.5em;vertical-align:top}figure img{max-width:100%;border:1px solid #eee}figcaption{font-size:.85em;color:#555;max-width:640px}")
           .Append(".caption{font-weight:600;margin-top:1.2em}.meta{color:#555}</style></head><body>");
         sb.Append($"<h1>Mirage report: {E(r.Manifest.Task)}</h1><p class=\"meta\">Data <code>{E(r.Manifest.Data)}</code>; {r.Seeds} seed(s); proxies {E(string.Join(", ", r.Manifest.Proxies))}; fitted on {r.Manifest.FitN} {E(r.Manifest.FitSplit)} sequences; {r.Manifest.Threads} libtorch thread(s).</p>");
@@ -326,9 +333,13 @@ public static class ReportBuilder
             sb.Append($"<h2 id=\"{id}\">{E(s.Title)}</h2><p>{E(s.Intro)}</p>");
             foreach (var (caption, rows) in s.Tables)
             {
-                sb.Append($"<div class=\"caption\">{Md(caption)}</div><table><tr>{string.Concat(rows[0].Select(h => $"<th>{E(h)}</th>"))}</tr>");
-                foreach (var row in rows.Skip(1)) sb.Append($"<tr>{string.Concat(row.Select(c => $"<td>{Md(c)}</td>"))}</tr>");
-                sb.Append("</table>");
+                // Label columns (the first, and any whose cells are all words: a scoring, a category) align left,
+                // numbers right. A table wider than the page scrolls in its own box instead of widening the page.
+                var label = rows[0].Select((_, i) => i == 0 || rows.Skip(1).All(row => i >= row.Length || row[i].Length == 0 || char.IsLetter(row[i][0]))).ToArray();
+                string Td(string c, int i) => label[i] ? $"<td class=\"label\">{Md(c)}</td>" : $"<td>{Md(c)}</td>";
+                sb.Append($"<div class=\"caption\">{Md(caption)}</div><div class=\"table\"><table><tr>{string.Concat(rows[0].Select((h, i) => label[i] ? $"<th class=\"label\">{E(h)}</th>" : $"<th>{E(h)}</th>"))}</tr>");
+                foreach (var row in rows.Skip(1)) sb.Append($"<tr>{string.Concat(row.Select(Td))}</tr>");
+                sb.Append("</table></div>");
             }
             foreach (var (file, caption) in s.Figures)
                 sb.Append($"<figure><img alt=\"{E(caption)}\" src=\"data:image/png;base64,{Convert.ToBase64String(File.ReadAllBytes(Path.Combine(dir, file)))}\"><figcaption>{E(caption)}</figcaption></figure>");

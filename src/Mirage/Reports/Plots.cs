@@ -7,7 +7,12 @@ namespace Mirage.Reports;
 public static class Plots
 {
     static readonly IPalette Palette = new ScottPlot.Palettes.Category10();
-    const int W = 760, H = 420;
+    // Every legend sits outside the data area, on the right: inside it, any corner hides some plot's data (the
+    // one-hot proxy's line along the bottom, k-means diving through the middle, key and query points in every corner).
+    // The figures are that much wider, so that the data area keeps its size.
+    const int LegendWidth = 190, W = 760 + LegendWidth, H = 420;
+
+    static void LegendOutside(Plot plt) => plt.ShowLegend(Edge.Right);
 
     static Color SplitColor(ResultsSet r, string split) => Palette.GetColor(Math.Max(0, r.Splits.ToList().IndexOf(split)));
 
@@ -32,7 +37,7 @@ public static class Plots
         plt.Axes.Bottom.SetTicks(Enumerable.Range(0, r.Splits.Count).Select(i => (double)i).ToArray(), r.Splits.Select(s => s.Replace("_", " ")).ToArray());
         plt.Axes.SetLimitsY(0, 1.02);
         plt.Title("Model accuracy per split"); plt.YLabel("accuracy (task metric)");
-        plt.ShowLegend(Alignment.LowerLeft);
+        LegendOutside(plt);
         files.Add(Save(plt, dir, "model_accuracy_split.png"));
 
         var byDepth = new Plot();
@@ -48,7 +53,7 @@ public static class Plots
         byDepth.Axes.SetLimitsY(0, 1.02);
         byDepth.Title(r.Categories.Count > 1 ? "Model accuracy by bracket depth at the predicted character (one line per seed)" : "Model accuracy by depth of the closed bracket (one line per seed)");
         byDepth.XLabel("depth"); byDepth.YLabel("accuracy");
-        byDepth.ShowLegend(Alignment.LowerLeft);
+        LegendOutside(byDepth);
         files.Add(Save(byDepth, dir, "model_accuracy_depth.png"));
         return files;
     }
@@ -86,7 +91,7 @@ public static class Plots
         plt.Title($"{proxy} at {site} head {head}: {what}");
         plt.XLabel(Simplify.ProxyCatalog.NounOf(proxy)); plt.YLabel(what);
         if (metric == SplitFaithfulness.Agreement) plt.Axes.SetLimitsY(0, 1.02);
-        plt.ShowLegend(metric == SplitFaithfulness.Agreement ? Alignment.LowerRight : Alignment.UpperRight);
+        LegendOutside(plt);
         return Save(plt, dir, $"sweep_{Slug(proxy, site, head)}_{metric}.png");
     }
 
@@ -103,7 +108,8 @@ public static class Plots
         {
             var (proxy, site, head) = targets[t];
             var p = r.Chosen(proxy, site, head);
-            labels.Add(Findings.Label(proxy, p, site, head).Replace(" at ", "\n").Replace("blocks.", "L").Replace(".attn", ""));
+            // Three lines (proxy, parameter, head): on one, long names such as pca-uncentred run into their neighbours.
+            labels.Add(Findings.Label(proxy, p, site, head).Replace(" at ", "\n").Replace(" r=", "\nr=").Replace(" c=", "\nc=").Replace("blocks.", "L").Replace(".attn", ""));
             for (int s = 0; s < oodSplits.Count; s++)
             {
                 var gap = r.Statistics.Find(Statistics.StudyStatistics.AgreementGap, proxy, p, site, head, oodSplits[s]);
@@ -115,11 +121,11 @@ public static class Plots
             }
         }
         for (int s = 0; s < oodSplits.Count; s++) plt.Legend.ManualItems.Add(new LegendItem { LabelText = oodSplits[s], FillColor = SplitColor(r, oodSplits[s]) });
-        plt.ShowLegend(Alignment.UpperLeft);
+        LegendOutside(plt);
         plt.Axes.Bottom.SetTicks(Enumerable.Range(0, targets.Count).Select(i => (double)i).ToArray(), labels.ToArray());
         plt.Title($"Generalization gap of each proxy: agreement on {reference} minus agreement on the split");
         plt.YLabel($"agreement gap ({reference} − split)");
-        return Save(plt, dir, "gaps.png", Math.Max(W, 130 * targets.Count), 460);
+        return Save(plt, dir, "gaps.png", Math.Max(W, 130 * targets.Count + LegendWidth), 460);
     }
 
     /// <summary>4. One attention map (model or proxy) on an example sequence, tokens on the axes.</summary>
@@ -167,10 +173,10 @@ public static class Plots
             plt.Legend.ManualItems.Add(new LegendItem { LabelText = src + (src != fitSource ? " (×)" : " (•)"), MarkerShape = src != fitSource ? MarkerShape.Cross : MarkerShape.FilledCircle, MarkerColor = Colors.Gray, MarkerSize = 8 });
         foreach (int d in new[] { 0, maxDepth / 2, maxDepth }.Distinct())
             plt.Legend.ManualItems.Add(new LegendItem { LabelText = $"depth {d}", MarkerShape = MarkerShape.FilledSquare, MarkerColor = cmap.GetColor(d / (double)maxDepth), MarkerSize = 8 });
-        plt.ShowLegend(Alignment.UpperRight);
+        LegendOutside(plt);
         plt.Title($"{pts.Kind} of {pts.Site} head {pts.Head}: first two principal components (colour = depth)", 12);
         plt.XLabel($"PC1 ({pts.ExplainedVariance.ElementAtOrDefault(0):P0} of variance)"); plt.YLabel($"PC2 ({pts.ExplainedVariance.ElementAtOrDefault(1):P0})");
-        return Save(plt, dir, $"pca_{pts.Kind}_{Slug("", pts.Site, pts.Head)}.png", 640, 480);
+        return Save(plt, dir, $"pca_{pts.Kind}_{Slug("", pts.Site, pts.Head)}.png", 640 + LegendWidth, 480);
     }
 
     /// <summary>6. Accuracy by depth on the deep split: the model vs each proxy at its chosen parameter.</summary>
@@ -199,7 +205,7 @@ public static class Plots
         plt.Axes.SetLimitsY(0, 1.02);
         plt.Title($"Accuracy by depth on {split}: model vs proxies at {site} head {head}", 12);
         plt.XLabel(r.Categories.Count > 1 ? "bracket depth at the predicted character" : "depth of the closed bracket"); plt.YLabel("accuracy");
-        plt.ShowLegend(Alignment.LowerLeft);
+        LegendOutside(plt);
         return Save(plt, dir, $"depth_accuracy_{Slug("", site, head)}.png");
     }
 
@@ -228,7 +234,7 @@ public static class Plots
         plt.Axes.SetLimitsY(0, 1.02);
         plt.Title("Depth or length: accuracy and agreement by sequence length", 12);
         plt.XLabel("sequence length (tokens)"); plt.YLabel("accuracy / agreement");
-        plt.ShowLegend(Alignment.LowerLeft);
+        LegendOutside(plt);
         return Save(plt, dir, "length_bins.png");
     }
 
@@ -252,7 +258,7 @@ public static class Plots
                 plt.Add.Bar(new Bar { Position = c + (s - (ood.Count - 1) / 2.0) * width, Value = mean, Error = sd, Size = width * 0.9, FillColor = SplitColor(r, ood[s]) });
             }
         for (int s = 0; s < ood.Count; s++) plt.Legend.ManualItems.Add(new LegendItem { LabelText = ood[s], FillColor = SplitColor(r, ood[s]) });
-        plt.ShowLegend(Alignment.UpperLeft);
+        LegendOutside(plt);
         plt.Axes.Bottom.SetTicks(Enumerable.Range(0, r.Categories.Count).Select(i => (double)i).ToArray(), r.Categories.Select(c => c.Replace('_', ' ')).ToArray());
         plt.Title($"Agreement gap ({r.Statistics.Reference} − split) by category, mean over proxies and heads", 12);
         plt.YLabel("agreement gap");

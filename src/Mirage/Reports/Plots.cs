@@ -137,6 +137,7 @@ public static class Plots
         var plt = new Plot();
         var hm = plt.Add.Heatmap(data);
         hm.Colormap = new ScottPlot.Colormaps.Viridis();
+        plt.Axes.Margins(0, 0);   // the map fills its axes: no empty band beside the first and last tokens
         plt.Title(title, 12);
         var ticks = Enumerable.Range(0, n).Select(i => (double)i).ToArray();
         var labels = tokens.Take(n).Select(Visible).ToArray();

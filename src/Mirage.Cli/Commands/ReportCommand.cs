@@ -22,7 +22,7 @@ public static class ReportCommand
         cmd.SetAction(r =>
         {
             Run(r.GetValue(res)!, r.GetValue(output)!, r.GetValue(resamples), r.GetValue(reference));
-            ctx.Stdout.WriteLine($"wrote {Path.Combine(r.GetValue(output)!, "report.html")}");
+            ctx.Say($"wrote {Path.Combine(r.GetValue(output)!, "report.html")}");
             return 0;
         });
         return cmd;

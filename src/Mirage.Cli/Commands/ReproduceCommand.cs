@@ -118,13 +118,13 @@ public static class ReproduceCommand
         if (jobs == 1) runner.RunAllInProcesses(t => RunTaskHere(ctx, taskCommand, t, quiet, stop));
         else
         {
-            ctx.Stdout.WriteLine($"{runner.Tasks.Count} tasks, at most {jobs} at a time; each one's output in {Path.Combine(dir, LocalJobs.LogDir)}/");
+            ctx.Say($"{runner.Tasks.Count} tasks, at most {jobs} at a time; each one's output in {Path.Combine(dir, LocalJobs.LogDir)}/");
             // Tasks side by side whose threads outnumber the cores sleep at once between parallel regions (TorchRuntime).
             var environment = TorchRuntime.ChildEnvironment(jobs, threads);
             LocalJobs.Run(runner, jobs, t => ChildProcess.Run(taskCommand[0], [.. taskCommand.Skip(1), "--task", t.Name, "--part-of-study", "--quiet"],
                 environment: environment, cancel: stop, signal: () => SignalOf(ctx)), ctx.Stdout.WriteLine, stop);
         }
-        ctx.Stdout.WriteLine($"done in {display.Elapsed:mm\\:ss}: open {Path.Combine(runner.Layout.Report, "report.html")}");
+        ctx.Say($"done in {display.Elapsed:mm\\:ss}: open {Path.Combine(runner.Layout.Report, "report.html")}");
         return 0;
     }
 
@@ -156,13 +156,13 @@ public static class ReproduceCommand
     {
         var options = new SlurmOptions(r.GetValue(o.Partition), r.GetValue(o.Time), r.GetValue(o.Cpus), r.GetValue(o.Mem), r.GetValue(o.Account));
         if (options.CpusPerTask is < 1) throw new UserError($"--cpus-per-task must be >= 1, found {options.CpusPerTask}");
-        foreach (var path in SlurmPlan.Write(runner, options, taskCommand)) ctx.Stdout.WriteLine($"wrote {path}");
+        foreach (var path in SlurmPlan.Write(runner, options, taskCommand)) ctx.Say($"wrote {path}");
         if (!r.GetValue(o.Submit))
         {
-            ctx.Stdout.WriteLine($"submit with: {Path.Combine(runner.Layout.Dir, SlurmPlan.DirName)} (or rerun with --submit)");
+            ctx.Say($"submit with: {Path.Combine(runner.Layout.Dir, SlurmPlan.DirName)} (or rerun with --submit)");
             return 0;
         }
-        foreach (var (stage, id) in SlurmPlan.Submit(runner)) ctx.Stdout.WriteLine($"submitted {stage}: job {id}");
+        foreach (var (stage, id) in SlurmPlan.Submit(runner)) ctx.Say($"submitted {stage}: job {id}");
         return 0;
     }
 }

@@ -61,10 +61,10 @@ public static class SimplifyCommand
         var stop = ctx.StopOnSignal();
         ProxyStage Stage(IProgress<StageProgress>? progress) => new(data, config) { Progress = progress, PathLabel = p => StudyPaths.Relative(output, p), Cancel = stop };
         if (data.Splits.TryGetValue(config.FitSplit, out var fit) && fit.Count < config.FitN)
-            ctx.Stdout.WriteLine($"--fit-n {config.FitN}: the {config.FitSplit} split has {fit.Count} sequences; fitting on all of them (recorded as fit_n {Stage(null).FitN})");
+            ctx.Say($"--fit-n {config.FitN}: the {config.FitSplit} split has {fit.Count} sequences; fitting on all of them (recorded as fit_n {Stage(null).FitN})");
         var results = ProxyDisplay.Run(ctx, quiet, progress => Stage(progress).RunInto(output, runs, [dataDir]));
         if (!quiet) Tables.Print(ctx, results);
-        ctx.Stdout.WriteLine($"wrote {Path.Combine(output, "faithfulness.csv")} ({results.Rows.Count} rows) and the rest of {output}");
+        ctx.Say($"wrote {Path.Combine(output, "faithfulness.csv")} ({results.Rows.Count} rows) and the rest of {output}");
         return 0;
     }
 

@@ -26,19 +26,19 @@ public static class DataTables
             t.AddRow(s.Name, s.Files.ToString("N0"), s.Count.ToString("N0"), $"{s.MinDepth}–{s.MaxDepth}", s.Unk.ToString("N0"), s.Sha256[..12] + "…");
         ctx.Console.Write(t);
         void Counts(string what, IReadOnlyList<string> roots, CorpusCounts k) =>
-            ctx.Stdout.WriteLine($"{what} {string.Join(", ", roots)}: {k.FilesRead:N0} files read of {k.FilesFound:N0} found; skipped " +
+            ctx.Say($"{what} {string.Join(", ", roots)}: {k.FilesRead:N0} files read of {k.FilesFound:N0} found; skipped " +
                                  $"{k.SkippedBinary} binary, {k.SkippedNonUtf8} not UTF-8, {k.SkippedUnreadable} unreadable" +
                                  (k.SkippedNotRegular > 0 ? $", {k.SkippedNotRegular} not a regular file (FIFO, device or socket)" : ""));
         // The identity is what two machines compare: equal fingerprints and settings give byte-identical splits.
         void Identity(string what, CorpusIdentity? id) =>
-            ctx.Stdout.WriteLine($"{what} identity: " + (id is null ? "not recorded (data written before corpora were pinned)" : id.Describe())
+            ctx.Say($"{what} identity: " + (id is null ? "not recorded (data written before corpora were pinned)" : id.Describe())
                                  + (id?.Note is { } note ? $"; {note}" : ""));
         Counts("corpus", m.Config.Corpus, m.Corpus);
         Identity("corpus", m.CorpusIdentity);
-        ctx.Stdout.WriteLine($"hash split: {m.TrainFiles:N0} train files, {m.HeldOutFiles:N0} held-out files (iid_fraction {m.Config.IidFraction})");
+        ctx.Say($"hash split: {m.TrainFiles:N0} train files, {m.HeldOutFiles:N0} held-out files (iid_fraction {m.Config.IidFraction})");
         if (m.Splits.FirstOrDefault(s => s.Name == "deep_nesting") is { FromTrainFiles: > 0 } deep)
-            ctx.Stdout.WriteLine($"deep_nesting: {deep.FromTrainFiles:N0} of {deep.Count:N0} windows come from train files (held-out files have too few deep windows; train holds none of them)");
+            ctx.Say($"deep_nesting: {deep.FromTrainFiles:N0} of {deep.Count:N0} windows come from train files (held-out files have too few deep windows; train holds none of them)");
         if (m.OodCorpus is { } oc) { Counts("ood_corpus", m.Config.OodCorpus, oc); Identity("ood_corpus", m.OodCorpusIdentity); }
-        foreach (var (split, why) in m.SkippedSplits) ctx.Stdout.WriteLine($"{split}: skipped ({why})");
+        foreach (var (split, why) in m.SkippedSplits) ctx.Say($"{split}: skipped ({why})");
     }
 }

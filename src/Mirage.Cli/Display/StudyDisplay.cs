@@ -26,12 +26,12 @@ public sealed class StudyDisplay(CliContext ctx, bool quiet, TrainConfig trainin
 
     public void Starting(StudyTask task, int index, int count, string description, bool alreadyDone)
     {
-        if (!PartOfStudy) ctx.Stdout.WriteLine($"[{index}/{count}] {task.Name} — {description}{(alreadyDone ? " — already done with these settings, skipped" : "")}  ({_clock.Elapsed:mm\\:ss})");
+        if (!PartOfStudy) ctx.Say($"[{index}/{count}] {task.Name} — {description}{(alreadyDone ? " — already done with these settings, skipped" : "")}  ({_clock.Elapsed:mm\\:ss})");
     }
 
-    public void Finished(StudyTask task, TaskUsage usage) => ctx.Stdout.WriteLine($"{task.Name} done: {usage.Describe()}");
+    public void Finished(StudyTask task, TaskUsage usage) => ctx.Say($"{task.Name} done: {usage.Describe()}");
 
-    public void Note(string line) { if (!quiet) ctx.Stdout.WriteLine(line); }
+    public void Note(string line) { if (!quiet) ctx.Say(line); }
     public void Warning(string line) { if (!PartOfStudy) ctx.Stderr.WriteLine(line); }
 
     public void DataReady(DataOutcome outcome)

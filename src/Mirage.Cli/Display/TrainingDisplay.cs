@@ -29,7 +29,7 @@ public static class TrainingDisplay
             "step_budget" => "used its step budget",
             _ => "was interrupted; run the same command again to resume",
         };
-        ctx.Stdout.WriteLine($"{run}: {what} at step {result.Step}, {acc}");
+        ctx.Say($"{run}: {what} at step {result.Step}, {acc}");
     }
 
     static string Describe(TrainStep s) =>

@@ -21,14 +21,47 @@ public sealed class CliContext(TextWriter stdout, TextWriter stderr, Interruptio
         return Interruption?.Token ?? CancellationToken.None;
     }
 
+    /// <summary>True when stdout is the program's own terminal (not a file, a pipe or a test's writer).</summary>
+    readonly bool _terminal = IsTerminal(stdout);
+
+    static bool IsTerminal(TextWriter w) => ReferenceEquals(w, System.Console.Out) && !System.Console.IsOutputRedirected;
+
     /// <summary>Spectre console for tables and progress; plain (no colour, no live display) unless stdout is a terminal.</summary>
     public IAnsiConsole Console { get; } = AnsiConsole.Create(new AnsiConsoleSettings
     {
         Out = new AnsiConsoleOutput(stdout),
-        Ansi = ReferenceEquals(stdout, System.Console.Out) && !System.Console.IsOutputRedirected ? AnsiSupport.Detect : AnsiSupport.No,
-        ColorSystem = ReferenceEquals(stdout, System.Console.Out) && !System.Console.IsOutputRedirected ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-        Interactive = ReferenceEquals(stdout, System.Console.Out) && !System.Console.IsOutputRedirected ? InteractionSupport.Detect : InteractionSupport.No,
+        Ansi = IsTerminal(stdout) ? AnsiSupport.Detect : AnsiSupport.No,
+        ColorSystem = IsTerminal(stdout) ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+        Interactive = IsTerminal(stdout) ? InteractionSupport.Detect : InteractionSupport.No,
     });
+
+    /// <summary>
+    /// Writes a message line to stdout. On a terminal it is wrapped at spaces to the terminal's width, the later lines
+    /// indented, so that an 80-column terminal does not cut words in two; to a file or a pipe it stays one line, as
+    /// logs and the scripts that grep them expect.
+    /// </summary>
+    public void Say(string line) => Stdout.WriteLine(_terminal ? Wrap(line, Console.Profile.Width) : line);
+
+    /// <summary>
+    /// <paramref name="line"/> broken at spaces into lines of at most <paramref name="width"/> characters, every line
+    /// after the first indented by <paramref name="indent"/> spaces; a word longer than a line is cut.
+    /// </summary>
+    public static string Wrap(string line, int width, int indent = 2)
+    {
+        if (width < 2 * indent + 10 || line.Length <= width) return line;
+        var sb = new System.Text.StringBuilder();
+        string rest = line;
+        int room = width;
+        while (rest.Length > room)
+        {
+            int cut = rest.LastIndexOf(' ', room);   // the space may sit just past the last character that fits
+            if (cut <= 0) cut = room;
+            sb.Append(rest[..cut].TrimEnd()).Append('\n').Append(' ', indent);
+            rest = rest[cut..].TrimStart();
+            room = width - indent;
+        }
+        return sb.Append(rest).ToString();
+    }
 
     /// <summary>True when live progress bars make sense (an interactive terminal).</summary>
     public bool Interactive => Console.Profile.Capabilities.Interactive;

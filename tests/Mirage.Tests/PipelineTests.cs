@@ -66,6 +66,13 @@ public class PipelineTests : IClassFixture<PipelineTests.TinyRun>
             "--site", "blocks.1.attn", "--fit-n", "100", "--out", res, "--resamples", "50");
         Assert.True(code == 0, stderr);
         Assert.Contains("kmeans at blocks.1.attn head 1", stdout);
+        // Its tables fit 80 columns (a pipe gets Spectre's 80) with every split's name whole, broken after an
+        // underscore: cut to "unseen_struc…", the short and the long unseen-structure splits looked the same.
+        var lines = stdout.Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0 && "┌│├└".Contains(l[0])).ToList();
+        Assert.All(lines, l => Assert.True(l.Length <= 80, $"{l.Length} columns: {l}"));
+        Assert.DoesNotContain(lines, l => l.StartsWith('│') && l.Contains('…'));
+        Assert.Contains(lines, l => l.Contains("│ unseen_ "));
+        Assert.Contains(lines, l => l.Contains("│ structure_ "));
         foreach (var f in new[] { "manifest.json", "faithfulness.csv", "faithfulness_summary.csv", "breakdown.csv", "model_accuracy.csv", "faithfulness.json", "examples.json", "pca_points.json" })
             Assert.True(File.Exists(Path.Combine(res, f)), f);
         var rows = ReadCsv(Path.Combine(res, "faithfulness.csv"));

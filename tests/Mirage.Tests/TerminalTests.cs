@@ -29,4 +29,14 @@ public class TerminalTests
         Assert.All(lines, l => Assert.True(l.Length <= 40));
         Assert.Equal(new string('x', 100), string.Concat(lines.Skip(1).Select(l => l.Trim())));
     }
+
+    [Fact]
+    public void A_split_name_in_a_column_header_breaks_after_underscores()
+    {
+        Assert.Equal("unseen_\nstructure_\nshort", Mirage.Cli.Display.ColumnHeader.Split("unseen_structure_short"));
+        Assert.Equal("seen_\nstructure", Mirage.Cli.Display.ColumnHeader.Split("seen_structure"));
+        Assert.Equal("iid", Mirage.Cli.Display.ColumnHeader.Split("iid"));
+        Assert.Equal("java", Mirage.Cli.Display.ColumnHeader.Split("java"));
+        Assert.Equal("deep_\nnesting_\nheldout", Mirage.Cli.Display.ColumnHeader.Split("deep_nesting_heldout"));
+    }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using Mirage.Cli.Display;
 using Mirage.Cli.Terminal;
 using Mirage.Evaluation;
 using Mirage.IO;
@@ -81,7 +82,7 @@ public static class EvalCommand
         if (r.Categories.Count > 1)
         {
             var c = new Table().Title("Accuracy by category (model / bigram baseline)").AddColumn("category");
-            foreach (var s in r.Splits) c.AddColumn(s.Split);
+            foreach (var s in r.Splits) c.AddColumn(ColumnHeader.Split(s.Split));
             for (int k = 0; k < r.Categories.Count; k++)
                 c.AddRow(r.Splits.Select(s => $"{P(s.ByCategory.FirstOrDefault(b => b.Key == k)?.Accuracy)} / {P(r.Baseline.FirstOrDefault(b => b.Split == s.Split && b.Category == r.Categories[k])?.Accuracy)}")
                     .Prepend(r.Categories[k]).ToArray());
@@ -89,7 +90,7 @@ public static class EvalCommand
         }
         var depths = r.Splits.SelectMany(s => s.ByDepth.Select(b => b.Key)).Distinct().Order().ToList();
         var d = new Table().Title(r.Categories.Count > 1 ? "Accuracy by bracket depth (counts in eval.csv)" : "Accuracy by depth of the closed bracket (counts in eval.csv)").AddColumn("depth");
-        foreach (var s in r.Splits) d.AddColumn(s.Split);
+        foreach (var s in r.Splits) d.AddColumn(ColumnHeader.Split(s.Split));
         foreach (var depth in depths)
             d.AddRow(r.Splits.Select(s => s.ByDepth.FirstOrDefault(b => b.Key == depth) is { } b ? $"{b.Accuracy:P1}" : "").Prepend(depth.ToString()).ToArray());
         ctx.Console.Write(d);

@@ -123,7 +123,7 @@ public static class SimplifyCommand
             {
                 var t = new Table().Title($"{proxy} at {site} head {head}: agreement (mean over {r.Manifest.Runs.Count} seed(s)); ▼gap = {st.Reference} − split, * = significant (FDR {st.Fdr:P0}, seeds and sequences pooled)")
                     .AddColumn(ProxyCatalog.NounOf(proxy));
-                foreach (var s in r.Manifest.Splits) t.AddColumn(s);
+                foreach (var s in r.Manifest.Splits) t.AddColumn(ColumnHeader.Split(s));
                 var parameters = r.Rows.Where(x => x.Proxy == proxy && x.Site == site && x.Head == head).Select(x => x.Parameter).Distinct().OrderBy(p => p ?? 0);
                 foreach (var p in parameters)
                 {

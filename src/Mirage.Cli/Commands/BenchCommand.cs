@@ -65,9 +65,9 @@ public static class BenchCommand
                 return 0;
             }
             var loadBefore = BenchFormat.Load();
-            ctx.Stderr.WriteLine("bench train: matrix-product peak");
+            ctx.Status("bench train: matrix-product peak");
             var peak = MatmulPeak.Measure(sizes, options.Reps, options.Threads);
-            var run = TrainBenchmark.Run(configs, options, real, new SyncProgress<string>(m => ctx.Stderr.WriteLine($"bench train: {m}")));
+            var run = TrainBenchmark.Run(configs, options, real, new SyncProgress<string>(m => ctx.Status($"bench train: {m}")));
             Text(ctx, $"mirage bench train: {Plural(run.Threads, "thread")}; {run.Reps} repetitions of {Plural(configs[0].Steps, "step")} after {configs[0].Warmup} warm-up steps; " +
                       $"each figure is the median (min–max) over the repetitions. MKL shim {(run.MklShim ? "loaded" : "off")}; " +
                       $"{TorchRuntime.WaitPolicy}, MKL_CBWR {Environment.GetEnvironmentVariable("MKL_CBWR") ?? "unset"}. {Cpu()}. At the start: {loadBefore}.");
@@ -87,7 +87,11 @@ public static class BenchCommand
             : throw new UserError($"{flag} {x}: expected comma-separated integers between {min} and {max}")).ToList();
 
     /// <summary>A paragraph wrapped at the console's width (80 columns when output goes to a file or pipe).</summary>
-    static void Text(CliContext ctx, string text) => ctx.Console.Write(new Paragraph(text + "\n"));
+    static void Text(CliContext ctx, string text)
+    {
+        ctx.ClearStatus();
+        ctx.Console.Write(new Paragraph(text + "\n"));
+    }
 
     static string Plural(int n, string noun) => $"{n} {noun}{(n == 1 ? "" : "s")}";
 
@@ -173,7 +177,7 @@ public static class BenchCommand
 
     static void CompareShim(CliContext ctx, TrainBenchRun withShim, int steps, int reps, string heads, int threads)
     {
-        ctx.Stderr.WriteLine("bench train: the same measurements with the MKL shim off (child process)");
+        ctx.Status("bench train: the same measurements with the MKL shim off (child process)");
         var child = ChildProcess.Run("dotnet", [typeof(BenchCommand).Assembly.Location, "bench", "train", "--json", "--no-pytorch", "--no-real-batches",
                 "--steps", steps.ToString(), "--reps", reps.ToString(), "--heads", heads, "--threads", threads.ToString()],
             environment: new Dictionary<string, string?> { ["MIRAGE_MKL_SHIM"] = "0" });
@@ -184,6 +188,7 @@ public static class BenchCommand
         foreach (var (a, b) in withShim.Results.Zip(without.Results))
             t.AddRow(a.Config.Heads.ToString(), BenchFormat.K(a.Train.Median), BenchFormat.K(b.Train.Median), $"x{a.Train.Median / b.Train.Median:F2}",
                 BenchFormat.K(a.Infer.Median), BenchFormat.K(b.Infer.Median), $"x{a.Infer.Median / b.Infer.Median:F2}");
+        ctx.ClearStatus();
         ctx.Console.Write(t);
         Text(ctx, "Medians; the gain is a ratio of medians measured one process after the other, so it carries both runs' noise.");
     }
@@ -199,7 +204,7 @@ public static class BenchCommand
         foreach (var m in mirage.Results)
         {
             var c = m.Config;
-            ctx.Stderr.WriteLine($"bench train: PyTorch, {c.Heads} head(s)");
+            ctx.Status($"bench train: PyTorch, {c.Heads} head(s)");
             var (exit, output, error, peakMb, _) = ChildProcess.Run(python, [reference, "--layers", c.Layers.ToString(), "--heads", c.Heads.ToString(), "--d-model", c.DModel.ToString(),
                 "--d-mlp", c.DMlp.ToString(), "--vocab", c.Vocab.ToString(), "--seq-len", c.SeqLen.ToString(), "--batch", c.Batch.ToString(), "--steps", steps.ToString(),
                 "--reps", reps.ToString(), "--warmup", c.Warmup.ToString(), "--threads", mirage.Threads.ToString()],
@@ -217,6 +222,7 @@ public static class BenchCommand
         var t = BenchFormat.Table($"Mirage vs PyTorch {rows[0].Version}: tokens/s", "heads", "PyTorch train", "Mirage ÷", "PyTorch infer", "Mirage ÷");
         foreach (var (m, _, tr, inf, _) in rows)
             t.AddRow(m.Config.Heads.ToString(), BenchFormat.K(tr), $"x{m.Train.Median / tr.Median:F2}", BenchFormat.K(inf), $"x{m.Infer.Median / inf.Median:F2}");
+        ctx.ClearStatus();
         ctx.Console.Write(t);
         Text(ctx, "Same model, batch and training step, fixed batches; ratios of medians measured one process after the other. " +
                   $"PyTorch ran with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (its best here); its peak RSS: {string.Join(", ", rows.Select(x => $"{x.PeakMb:F0} MB with {Plural(x.M.Config.Heads, "head")}"))}.");
@@ -299,7 +305,7 @@ public static class BenchCommand
             // The stage's own checks (the run against the data, its weights finite) before any timing.
             new Study.ProxyStage(td, config).Check([r.GetValue(run)!]);
             var loadBefore = BenchFormat.Load();
-            var res = SimplifyBenchmark.Run(td, r.GetValue(run)!, config, r.GetValue(reps), r.GetValue(stage), new SyncProgress<string>(m => ctx.Stderr.WriteLine($"bench simplify: {m}")));
+            var res = SimplifyBenchmark.Run(td, r.GetValue(run)!, config, r.GetValue(reps), r.GetValue(stage), new SyncProgress<string>(m => ctx.Status($"bench simplify: {m}")));
             Text(ctx, $"mirage bench simplify: {Plural(res.Threads, "thread")}; {res.Reps} repetitions; each figure is the median (min–max) in seconds. " +
                       $"Fit set: {res.FitN:N0} sequences; evaluation: {res.EvalSequences:N0} sequences over {res.Splits.Count} splits ({string.Join(", ", res.Splits)}); " +
                       $"{res.Heads} heads. {Cpu()}. At the start: {loadBefore}.");

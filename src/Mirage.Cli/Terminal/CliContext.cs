@@ -35,6 +35,33 @@ public sealed class CliContext(TextWriter stdout, TextWriter stderr, Interruptio
         Interactive = IsTerminal(stdout) ? InteractionSupport.Detect : InteractionSupport.No,
     });
 
+    /// <summary>True when stderr is the program's own terminal.</summary>
+    readonly bool _stderrTerminal = ReferenceEquals(stderr, System.Console.Error) && !System.Console.IsErrorRedirected;
+    bool _statusShown;
+
+    /// <summary>
+    /// A progress message on stderr: on a terminal, one line rewritten in place (no thread redraws it, so nothing
+    /// competes with what is being timed); to a file or a pipe, a line each, as logs expect. <see cref="ClearStatus"/>
+    /// removes it before results are printed.
+    /// </summary>
+    public void Status(string line)
+    {
+        if (!_stderrTerminal) { Stderr.WriteLine(line); return; }
+        int width = Math.Max(20, Console.Profile.Width);
+        Stderr.Write("\r\u001b[2K" + (line.Length < width ? line : line[..(width - 2)] + "…"));
+        Stderr.Flush();
+        _statusShown = true;
+    }
+
+    /// <summary>Clears the status line on a terminal, if one is shown.</summary>
+    public void ClearStatus()
+    {
+        if (!_statusShown) return;
+        Stderr.Write("\r\u001b[2K");
+        Stderr.Flush();
+        _statusShown = false;
+    }
+
     /// <summary>
     /// Writes a message line to stdout. On a terminal it is wrapped at spaces to the terminal's width, the later lines
     /// indented, so that an 80-column terminal does not cut words in two; to a file or a pipe it stays one line, as

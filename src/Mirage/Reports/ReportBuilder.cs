@@ -172,7 +172,6 @@ public static class ReportBuilder
              ($"Agreement gap ({r.Statistics.Reference} − split) per category, each proxy at its chosen parameter (bold when significant at a false discovery rate of 5 %)", gaps)], figs);
     }
 
-    /// <summary>"0.912 [0.90, 0.93] ▼+0.041": the pooled agreement, its interval, and the gap to iid (bold when significant).</summary>
     /// <summary>
     /// Which positions are scored? Model accuracy and each proxy's gap on the deep split under the task metric and
     /// under each scoring variant (Dyck: every closer, as Murty et al.'s evaluation code in effect does).
@@ -268,7 +267,7 @@ public static class ReportBuilder
             var p = r.Chosen(proxy, site, head);
             var raw = r.Statistics.Find(Statistics.StudyStatistics.AgreementGap, proxy, p, site, head, deep, reference: inDist);
             var lm = r.Statistics.Find(Statistics.StudyStatistics.AgreementGapLengthMatched, proxy, p, site, head, deep);
-            string Show(Statistics.StatRow? t) => t?.Estimate is double g ? (t.Significant ? $"**{Format.Signed(g)}**" : Format.Signed(g)) + " " + Format.Interval(t.CiLow, t.CiHigh) : "";
+            string Show(Statistics.StatRow? t) => t?.Estimate is double ? ShowGap(t) + " " + Format.Interval(t.CiLow, t.CiHigh) : "";
             matched.Add([Findings.Label(proxy, p, site, head), Show(raw), Show(lm)]);
         }
         return new Section("Depth or length?", $"Strings of {deep} are deeper and also longer than training strings, and long strings are rare in training. These tables separate the two: agreement within {width}-token length bins, and the length-matched gap — the gap to {inDist} within each length bin, weighted by {deep}'s scored positions — with the same pooled bootstrap and false discovery rate as every other test. A gap that survives matching lengths is a depth effect.",
@@ -279,6 +278,7 @@ public static class ReportBuilder
     /// <summary>A gap as "+0.031", bold (markdown) when significant; empty when not measured.</summary>
     static string ShowGap(Statistics.StatRow? t) => t?.Estimate is double g ? (t.Significant ? $"**{Format.Signed(g)}**" : Format.Signed(g)) : "";
 
+    /// <summary>"0.912 [0.90, 0.93] ▼+0.041": the pooled agreement, its interval, and the gap to iid (bold when significant).</summary>
     static string Cell(ResultsSet r, string proxy, int? p, string site, int? head, string split)
     {
         var v = r.Statistics.Find(Statistics.StudyStatistics.Agreement, proxy, p, site, head, split);

@@ -4,7 +4,9 @@
 # Installs Debian's chromium when it is missing (needs root, as on the project's machines).
 set -euo pipefail
 report="${1:?usage: $0 REPORT_DIR [OUT.png] [HEIGHT]}"
-out="${2:-$report/screenshot.png}"
+# Not inside the report by default: a later `mirage report` replaces that directory and refuses one holding a file it
+# did not write.
+out="${2:-report-screenshot.png}"
 height="${3:-4000}"
 [[ -f "$report/report.html" ]] || { echo "error: $report/report.html not found" >&2; exit 2; }
 if ! command -v chromium >/dev/null; then

@@ -24,6 +24,20 @@ public static class OutputManifest
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException) { return null; }
     }
 
+    /// <summary>The strings of the array <paramref name="field"/> in DIR/manifest.json, or null when it has none.</summary>
+    public static IReadOnlyList<string>? Strings(string dir, string field)
+    {
+        try
+        {
+            var path = Path.Combine(dir, File);
+            if (!System.IO.File.Exists(path)) return null;
+            using var doc = JsonDocument.Parse(System.IO.File.ReadAllBytes(path));
+            if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty(field, out var v) || v.ValueKind != JsonValueKind.Array) return null;
+            return v.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.String).Select(x => x.GetString()!).ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException) { return null; }
+    }
+
     /// <summary>The command DIR/manifest.json names in its "created_by" field.</summary>
     public static string? CreatedBy(string dir) => Field(dir, "created_by");
 }

@@ -18,7 +18,14 @@ public static class ReportBuilder
     /// A report directory: report/manifest.json says "created_by": "mirage report"; one written before reports had a
     /// manifest is recognised by holding nothing but report.html, report.md, statistics.csv and PNG plots.
     /// </summary>
-    public static readonly OutputKind Kind = new("mirage report", "a report directory", IsReport, Owns: IsReportFile);
+    public static readonly OutputKind Kind = new("mirage report", "a report directory", IsReport, Owns: OwnsEntry);
+
+    /// <summary>
+    /// The report's own files: those its manifest lists, so that a picture of the user's (a screenshot, say) among the
+    /// plots is refused rather than replaced with them; for a report written before the list, its kinds of file.
+    /// </summary>
+    static bool OwnsEntry(string dir, string name) =>
+        name == OutputManifest.File || (OutputManifest.Strings(dir, "files") is { } listed ? listed.Contains(name) : IsReportFile(name));
 
     static bool IsReportFile(string name) => name is "report.html" or "report.md" or "statistics.csv" or OutputManifest.File || name.EndsWith(".png", StringComparison.Ordinal);
 
@@ -26,8 +33,11 @@ public static class ReportBuilder
         !File.Exists(Path.Combine(dir, OutputManifest.File)) && Directory.GetDirectories(dir).Length == 0 &&
         Directory.GetFiles(dir).Select(Path.GetFileName).All(f => IsReportFile(f!));
 
-    /// <summary>What report/manifest.json holds: who wrote it, from which results (relative to the report's parent), with how many resamples.</summary>
-    sealed record ReportManifest(string Results, int Resamples, string CreatedBy = "mirage report");
+    /// <summary>
+    /// What report/manifest.json holds: who wrote it, from which results (relative to the report's parent), with how
+    /// many resamples, and every file it wrote (the only ones a later report may replace).
+    /// </summary>
+    sealed record ReportManifest(string Results, int Resamples, IReadOnlyList<string> Files, string CreatedBy = "mirage report");
 
     public static void Build(string resultsDir, string reportDir, int resamples = Statistics.StudyStatistics.DefaultResamples, string? referenceSplit = null) =>
         Build(ResultsSet.Load(resultsDir, resamples, referenceSplit), reportDir);
@@ -36,13 +46,15 @@ public static class ReportBuilder
     public static void Build(ResultsSet r, string reportDir)
     {
         using var staging = new StagingDirectory(reportDir);
-        Json.Save(Path.Combine(staging.Path, OutputManifest.File), new ReportManifest(StudyPaths.Relative(reportDir, r.Directory), r.StatisticsResamples));
         // The pooled statistics every table, plot and finding below reads; also written out for pandas.
         Csv.Save(Path.Combine(staging.Path, "statistics.csv"), r.Statistics.Rows);
         var sections = Sections(r, staging.Path);
         var findings = Findings.From(r);
         AtomicFile.WriteAllText(Path.Combine(staging.Path, "report.md"), Markdown(r, findings, sections));
         AtomicFile.WriteAllText(Path.Combine(staging.Path, "report.html"), Html(r, findings, sections, staging.Path));
+        // Last, so that it lists every file written (ordinal order: the same bytes every run).
+        var files = Directory.GetFiles(staging.Path).Select(f => Path.GetFileName(f)!).Order(StringComparer.Ordinal).ToList();
+        Json.Save(Path.Combine(staging.Path, OutputManifest.File), new ReportManifest(StudyPaths.Relative(reportDir, r.Directory), r.StatisticsResamples, files));
         staging.Commit();
     }
 

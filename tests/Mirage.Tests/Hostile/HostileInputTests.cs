@@ -139,6 +139,8 @@ public partial class HostileInputTests(HostileFixture fixture) : IClassFixture<H
         Case("report: --out user files", R, ["--out", "{w}/user"], 2, "user", "report directory"),
         Case("report: --out a run directory", R, ["--out", "{w}/r"], 2, "report directory"),
         Case("report: --out a report holding a user's file", R, ["--out", "{w}/rep"], 2, "rep", "notes.txt") with { Setup = File_("rep/notes.txt", "mine") },
+        // A PNG is the kind of file a report writes, yet not one this report wrote: its manifest's list tells them apart.
+        Case("report: --out a report holding a user's picture", R, ["--out", "{w}/rep"], 2, "rep", "screenshot.png", "move it out") with { Setup = File_("rep/screenshot.png", "mine") },
         Case("report: --out a file", R, ["--out", "{w}/dc.json"], 2, "dc.json", "is a file"),
         Case("report: --out empty", R, ["--out", ""], 2, "--out", "empty"),
         Case("report: --out under /proc", R, ["--out", "/proc/mirage-hostile"], 3, "/proc/mirage-hostile"),

@@ -14,6 +14,17 @@ public static class Plots
 
     static void LegendOutside(Plot plt) => plt.ShowLegend(Edge.Right);
 
+    /// <summary>Ticks at whole numbers only (a depth has no 0.5), every one while they fit, else every k-th.</summary>
+    static void IntegerTicks(Plot plt, IEnumerable<double> xs)
+    {
+        var all = xs.ToList();
+        if (all.Count == 0) return;
+        int lo = (int)Math.Floor(all.Min()), hi = (int)Math.Ceiling(all.Max());
+        int step = Math.Max(1, (int)Math.Ceiling((hi - lo + 1) / 20.0));
+        var ticks = Enumerable.Range(0, (hi - lo) / step + 1).Select(i => (double)(lo + i * step)).ToArray();
+        plt.Axes.Bottom.SetTicks(ticks, ticks.Select(t => t.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+    }
+
     static Color SplitColor(ResultsSet r, string split) => Palette.GetColor(Math.Max(0, r.Splits.ToList().IndexOf(split)));
 
     static string Save(Plot plt, string dir, string name, int w = W, int h = H)
@@ -41,18 +52,21 @@ public static class Plots
         files.Add(Save(plt, dir, "model_accuracy_split.png"));
 
         var byDepth = new Plot();
+        var depthsDrawn = new List<double>();
         foreach (var split in r.Splits)
             foreach (var seed in seeds)
             {
                 var pts = r.ModelAccuracy.Where(m => m.Seed == seed && m.Split == split && m.Breakdown == "depth" && m.Accuracy is not null && m.Scored >= 10).OrderBy(m => m.Key).ToList();
                 if (pts.Count == 0) continue;
                 var sc = byDepth.Add.Scatter(pts.Select(p => (double)p.Key!).ToArray(), pts.Select(p => p.Accuracy!.Value).ToArray());
+                depthsDrawn.AddRange(pts.Select(p => (double)p.Key!));
                 sc.Color = SplitColor(r, split); sc.MarkerSize = 5;
                 if (seed == seeds[0]) sc.LegendText = split;
             }
         byDepth.Axes.SetLimitsY(0, 1.02);
         byDepth.Title(r.Categories.Count > 1 ? "Model accuracy by bracket depth at the predicted character (one line per seed)" : "Model accuracy by depth of the closed bracket (one line per seed)");
         byDepth.XLabel("depth"); byDepth.YLabel("accuracy");
+        IntegerTicks(byDepth, depthsDrawn);
         LegendOutside(byDepth);
         files.Add(Save(byDepth, dir, "model_accuracy_depth.png"));
         return files;
@@ -206,6 +220,7 @@ public static class Plots
         plt.Axes.SetLimitsY(0, 1.02);
         plt.Title($"Accuracy by depth on {split}: model vs proxies at {site} head {head}", 12);
         plt.XLabel(r.Categories.Count > 1 ? "bracket depth at the predicted character" : "depth of the closed bracket"); plt.YLabel("accuracy");
+        IntegerTicks(plt, rows.Select(b => (double)b.Key));
         LegendOutside(plt);
         return Save(plt, dir, $"depth_accuracy_{Slug("", site, head)}.png");
     }

@@ -44,6 +44,9 @@ public class ReproduceCodeTests : TempDirectoryTests
         foreach (var f in new[] { "data/java.jsonl", "data/deep_nesting.jsonl", "runs/seed0/checkpoint/model.safetensors", "results/faithfulness_by_category.csv",
                      "results/baseline.csv", "report/report.html", "report/category_gaps.png" })
             Assert.True(File.Exists(Path.Combine(study, f)), f);
+        // 2 layers × 2 heads × 4 proxies = 16 proxy/head pairs: too many for one legible gap chart, so one per proxy.
+        Assert.Equal(["gaps_kmeans.png", "gaps_onehot.png", "gaps_pca.png", "gaps_weightsvd.png"],
+            Directory.GetFiles(Path.Combine(study, "report"), "gaps*.png").Select(Path.GetFileName).Order(StringComparer.Ordinal));
 
         var res = Path.Combine(study, "results");
         var rows = Read(Path.Combine(res, "faithfulness.csv"));

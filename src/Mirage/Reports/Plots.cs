@@ -109,38 +109,62 @@ public static class Plots
         return Save(plt, dir, $"sweep_{Slug(proxy, site, head)}_{metric}.png");
     }
 
-    /// <summary>3. The agreement gap (reference − split) per proxy at its chosen parameter, bars with error bars.</summary>
-    public static string Gaps(ResultsSet r, string dir)
+    /// <summary>
+    /// 3. The agreement gap (reference − split) per proxy at its chosen parameter, bars with error bars: one chart
+    /// (gaps.png) while the proxies and heads fit one; beyond <see cref="GapsPerChart"/> of them (the code study has 40)
+    /// one chart per proxy (gaps_PROXY.png), on a shared vertical scale so that the charts compare, since one chart
+    /// that wide shrinks on the page until its labels cannot be read.
+    /// </summary>
+    public static List<(string File, string Caption)> Gaps(ResultsSet r, string dir)
     {
-        var plt = new Plot();
         var targets = r.Targets();
         var reference = r.Statistics.Reference;
         var oodSplits = r.Splits.Where(s => s != reference).ToList();
-        double width = 0.8 / Math.Max(1, oodSplits.Count);
-        var labels = new List<string>();
+        // Each bar: its target's index, split, mean and error (the larger half of the pooled 95 % interval).
+        var bars = new List<(int Target, int Split, double Mean, double Err)>();
         for (int t = 0; t < targets.Count; t++)
         {
             var (proxy, site, head) = targets[t];
             var p = r.Chosen(proxy, site, head);
-            // Three lines (proxy, parameter, head): on one, long names such as pca-uncentred run into their neighbours.
-            labels.Add(Findings.Label(proxy, p, site, head).Replace(" at ", "\n").Replace(" r=", "\nr=").Replace(" c=", "\nc=").Replace("blocks.", "L").Replace(".attn", ""));
             for (int s = 0; s < oodSplits.Count; s++)
-            {
-                var gap = r.Statistics.Find(Statistics.StudyStatistics.AgreementGap, proxy, p, site, head, oodSplits[s]);
-                if (gap?.Estimate is not double mean) continue;
-                // Error bar: the larger half of the pooled 95 % interval (seeds and sequences resampled).
-                double err = Math.Max((gap.CiHigh ?? mean) - mean, mean - (gap.CiLow ?? mean));
-                var bar = new Bar { Position = t + (s - (oodSplits.Count - 1) / 2.0) * width, Value = mean, Error = err, Size = width * 0.9, FillColor = SplitColor(r, oodSplits[s]) };
-                plt.Add.Bar(bar);
-            }
+                if (r.Statistics.Find(Statistics.StudyStatistics.AgreementGap, proxy, p, site, head, oodSplits[s]) is { Estimate: double mean } gap)
+                    bars.Add((t, s, mean, Math.Max((gap.CiHigh ?? mean) - mean, mean - (gap.CiLow ?? mean))));
         }
-        for (int s = 0; s < oodSplits.Count; s++) plt.Legend.ManualItems.Add(new LegendItem { LabelText = oodSplits[s], FillColor = SplitColor(r, oodSplits[s]) });
-        LegendOutside(plt);
-        plt.Axes.Bottom.SetTicks(Enumerable.Range(0, targets.Count).Select(i => (double)i).ToArray(), labels.ToArray());
-        plt.Title($"Generalization gap of each proxy: agreement on {reference} minus agreement on the split");
-        plt.YLabel($"agreement gap ({reference} − split)");
-        return Save(plt, dir, "gaps.png", Math.Max(W, 130 * targets.Count + LegendWidth), 460);
+        var groups = targets.Count <= GapsPerChart
+            ? [(Name: "", Members: Enumerable.Range(0, targets.Count).ToList())]
+            : targets.Select((t, i) => (t.Proxy, i)).GroupBy(x => x.Proxy).Select(g => (Name: g.Key, Members: g.Select(x => x.i).ToList())).ToList();
+        double lo = bars.Count == 0 ? -0.01 : Math.Min(0, bars.Min(b => b.Mean - b.Err)), hi = bars.Count == 0 ? 0.01 : Math.Max(0, bars.Max(b => b.Mean + b.Err));
+        double pad = 0.05 * Math.Max(hi - lo, 1e-3);
+        var files = new List<(string, string)>();
+        foreach (var (name, members) in groups)
+        {
+            var plt = new Plot();
+            double width = 0.8 / Math.Max(1, oodSplits.Count);
+            var labels = new List<string>();
+            for (int k = 0; k < members.Count; k++)
+            {
+                var (proxy, site, head) = targets[members[k]];
+                // Three lines (proxy, parameter, head): on one, long names such as pca-uncentred run into their neighbours.
+                labels.Add(Findings.Label(proxy, r.Chosen(proxy, site, head), site, head).Replace(" at ", "\n").Replace(" r=", "\nr=").Replace(" c=", "\nc=").Replace("blocks.", "L").Replace(".attn", ""));
+                foreach (var b in bars.Where(b => b.Target == members[k]))
+                    plt.Add.Bar(new Bar { Position = k + (b.Split - (oodSplits.Count - 1) / 2.0) * width, Value = b.Mean, Error = b.Err, Size = width * 0.9, FillColor = SplitColor(r, oodSplits[b.Split]) });
+            }
+            for (int s = 0; s < oodSplits.Count; s++) plt.Legend.ManualItems.Add(new LegendItem { LabelText = oodSplits[s], FillColor = SplitColor(r, oodSplits[s]) });
+            LegendOutside(plt);
+            plt.Axes.Bottom.SetTicks(Enumerable.Range(0, members.Count).Select(i => (double)i).ToArray(), labels.ToArray());
+            plt.Axes.SetLimitsY(lo - pad, hi + pad);
+            plt.Title(name == "" ? $"Generalization gap of each proxy: agreement on {reference} minus agreement on the split"
+                : $"Generalization gap of {name} at each head: agreement on {reference} minus agreement on the split", 12);
+            plt.YLabel($"agreement gap ({reference} − split)");
+            string file = name == "" ? "gaps.png" : $"gaps_{Slug(name, "", null)}.png";
+            files.Add((Save(plt, dir, file, Math.Max(W, 130 * members.Count + LegendWidth), 460),
+                name == "" ? "Agreement gap per proxy and split" : $"Agreement gap of {name} per head and split (the same scale in every proxy's chart)"));
+        }
+        return files;
     }
+
+    /// <summary>The proxy/head pairs one gap chart holds before it is split by proxy.</summary>
+    const int GapsPerChart = 12;
 
     /// <summary>4. One attention map (model or proxy) on an example sequence, tokens on the axes.</summary>
     public static string Attention(float[][] pattern, IReadOnlyList<string> tokens, string title, string dir, string name)

@@ -94,7 +94,7 @@ public static class ReportBuilder
 
         // 3. Gaps.
         list.Add(new Section("Generalization gaps at one parameter per proxy", $"A secondary view (the findings and tables above cover every sweep point): agreement on {r.Statistics.Reference} minus agreement on each split, for each proxy at the parameter a researcher would pick — the smallest rank or cluster count whose iid agreement is at least 0.95 (else the largest swept). Error bars: 95 % intervals pooled over seeds and sequences.",
-            [], [(Plots.Gaps(r, dir), "Agreement gap per proxy and split")]));
+            [], Plots.Gaps(r, dir)));
 
         // 3a. Which positions are scored.
         if (ScoringSection(r) is Section sc) list.Add(sc);

@@ -24,8 +24,11 @@ public static class OutputManifest
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException) { return null; }
     }
 
-    /// <summary>The strings of the array <paramref name="field"/> in DIR/manifest.json, or null when it has none.</summary>
-    public static IReadOnlyList<string>? Strings(string dir, string field)
+    /// <summary>
+    /// The strings of the array <paramref name="field"/> in DIR/manifest.json — or, with <paramref name="itemField"/>,
+    /// that field of each object in the array — or null when it has none.
+    /// </summary>
+    public static IReadOnlyList<string>? Strings(string dir, string field, string? itemField = null)
     {
         try
         {
@@ -33,7 +36,9 @@ public static class OutputManifest
             if (!System.IO.File.Exists(path)) return null;
             using var doc = JsonDocument.Parse(System.IO.File.ReadAllBytes(path));
             if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty(field, out var v) || v.ValueKind != JsonValueKind.Array) return null;
-            return v.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.String).Select(x => x.GetString()!).ToList();
+            var items = itemField is null ? v.EnumerateArray()
+                : v.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.Object && x.TryGetProperty(itemField, out _)).Select(x => x.GetProperty(itemField));
+            return items.Where(x => x.ValueKind == JsonValueKind.String).Select(x => x.GetString()!).ToList();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException) { return null; }
     }

@@ -13,8 +13,14 @@ public static class TaskDataLoader
     public static readonly OutputKind Kind = new("mirage data", "a data directory",
         dir => OutputManifest.Field(dir, "task") is not null && OutputManifest.CreatedBy(dir) is null);
 
-    /// <summary>Names `mirage data` writes in a data directory (for a caller about to delete one whole).</summary>
-    public static bool IsDataEntry(string name) => name == OutputManifest.File || name.EndsWith(".jsonl", StringComparison.Ordinal);
+    /// <summary>
+    /// Whether `mirage data` wrote the entry <paramref name="name"/> of the data directory <paramref name="dir"/> (for a
+    /// caller about to delete one whole): its manifest and the split files the manifest lists — not a .jsonl of the
+    /// user's beside them; for a manifest that lists none, any .jsonl.
+    /// </summary>
+    public static bool IsDataEntry(string dir, string name) =>
+        name == OutputManifest.File || (OutputManifest.Strings(dir, "splits", "file") is { Count: > 0 } listed
+            ? listed.Contains(name) : name.EndsWith(".jsonl", StringComparison.Ordinal));
 
     public static TaskData Load(string dir)
     {

@@ -159,6 +159,9 @@ public partial class HostileInputTests(HostileFixture fixture) : IClassFixture<H
             with { Setup = w => { Directory.CreateDirectory(Path.Combine(w, "study/data")); File.WriteAllText(Path.Combine(w, "study/stages.json"), "{}"); File.WriteAllText(Path.Combine(w, "study/data/mine.txt"), "mine"); }, MayCreate = [".study.lock", "study/manifest.json"] },
         Case("reproduce: a study's data/ holding a user's file", P, ["--out", "{w}/study"], 2, "data", "notes.txt")
             with { Setup = w => { Copy(Path.Combine(w, "d"), Path.Combine(w, "study/data")); File.WriteAllText(Path.Combine(w, "study/stages.json"), "{}"); File.WriteAllText(Path.Combine(w, "study/data/notes.txt"), "mine"); }, MayCreate = [".study.lock", "study/manifest.json"] },
+        // A .jsonl is the kind of file a data directory holds, yet not one its manifest lists.
+        Case("reproduce: a study's data/ holding a user's split file", P, ["--out", "{w}/study"], 2, "data", "extra.jsonl", "move it out")
+            with { Setup = w => { Copy(Path.Combine(w, "d"), Path.Combine(w, "study/data")); File.WriteAllText(Path.Combine(w, "study/stages.json"), "{}"); File.WriteAllText(Path.Combine(w, "study/data/extra.jsonl"), "[1, 2]\n"); }, MayCreate = [".study.lock", "study/manifest.json"] },
         Case("reproduce: unknown scale", ["reproduce", "dyck", "--scale", "huge"], ["--out", "{w}/x"], 2, "--scale huge"),
         Case("reproduce: --seeds 0", P, ["--out", "{w}/x", "--seeds", "0"], 2, "--seeds"),
         Case("reproduce code: --out inside the corpus", ["reproduce", "code", "--scale", "quick", "--corpus", "{w}/py", "--ood-corpus", "{w}/java"], ["--out", "{w}/py/study"], 2, "inside the input"),

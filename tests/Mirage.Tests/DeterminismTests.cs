@@ -56,12 +56,18 @@ public class DeterminismTests : TempDirectoryTests
         Assert.False(Bytes("a/checkpoint/model.safetensors").SequenceEqual(Bytes("c/checkpoint/model.safetensors")), "another seed gave the same weights");
         // The wall-clock figures live in their own file; loss.csv holds only what the seed determines.
         Assert.Equal("step,lr,loss,val_accuracy", File.ReadLines(Path.Combine(Dir, "a", "loss.csv")).First());
-        Assert.Equal("step,tokens_per_s,elapsed_s,padded_length,step_s", File.ReadLines(Path.Combine(Dir, "a", "timing.csv")).First());
+        Assert.Equal("step,tokens_per_s,elapsed_s,padded_length,step_s,tokens", File.ReadLines(Path.Combine(Dir, "a", "timing.csv")).First());
         // Each step's padded length is the seed's batch order (the same in both runs, and not one length for all:
         // the batches are length-bucketed); its step time is part of the elapsed time.
         var (a, b) = (TimingRows("a"), TimingRows("b"));
         Assert.Equal(30, a.Length);
         Assert.Equal(a.Select(r => r.Padded), b.Select(r => r.Padded));
+        // Its predicted tokens too: at least one a sequence, at most every padded position of the batch (fewer when it
+        // is padded), the same in both runs.
+        Assert.Equal(a.Select(r => r.Tokens), b.Select(r => r.Tokens));
+        var batch = JsonDocument.Parse(File.ReadAllText(Path.Combine(Dir, "train.json"))).RootElement.GetProperty("training").GetProperty("batch_size").GetInt32();
+        Assert.All(a, r => Assert.InRange(r.Tokens, batch, (long)batch * r.Padded));
+        Assert.Contains(a, r => r.Tokens < (long)batch * r.Padded);
         Assert.All(a, r => Assert.InRange(r.Padded, 2, 41));
         Assert.True(a.Select(r => r.Padded).Distinct().Count() > 1, "every batch had the same padded length");
         Assert.All(a, r => Assert.True(r.StepS > 0, $"step {r.Step}: step_s {r.StepS}"));
@@ -98,8 +104,8 @@ public class DeterminismTests : TempDirectoryTests
         AssertSameRun("whole", "killed");
     }
 
-    (long Step, double Elapsed, int Padded, double StepS)[] TimingRows(string run) =>
+    (long Step, double Elapsed, int Padded, double StepS, long Tokens)[] TimingRows(string run) =>
         File.ReadLines(Path.Combine(Dir, run, "timing.csv")).Skip(1).Select(l => l.Split(','))
             .Select(f => (long.Parse(f[0]), double.Parse(f[2], System.Globalization.CultureInfo.InvariantCulture), int.Parse(f[3]),
-                double.Parse(f[4], System.Globalization.CultureInfo.InvariantCulture))).ToArray();
+                double.Parse(f[4], System.Globalization.CultureInfo.InvariantCulture), long.Parse(f[5]))).ToArray();
 }

@@ -176,13 +176,18 @@ public class TrainingTests : TempDirectoryTests
         Assert.Equal(1100, log.Rows[1].TokensPerSecond);
         Assert.Equal(0.90, log.Rows[1].ElapsedSeconds);
         Assert.All(log.Rows, r => Assert.Equal((0, 0.0), (r.PaddedLength, r.StepSeconds)));
-        log.Add(new TrainStep(3, 0.003, 3, null, 1300, 1.5, PaddedLength: 17, StepSeconds: 0.25));
+        log.Add(new TrainStep(3, 0.003, 3, null, 1300, 1.5, PaddedLength: 17, StepSeconds: 0.25, Tokens: 2000));
         log.Save();
-        Assert.Equal(["step,tokens_per_s,elapsed_s,padded_length,step_s", "1,1000,0.50,0,0.0000", "2,1100,0.90,0,0.0000", "3,1300,1.50,17,0.2500"],
+        Assert.Equal(["step,tokens_per_s,elapsed_s,padded_length,step_s,tokens", "1,1000,0.50,0,0.0000,0", "2,1100,0.90,0,0.0000,0", "3,1300,1.50,17,0.2500,2000"],
             File.ReadLines(Path.Combine(run, LossLog.TimingFile)));
         // And the new format reads back as written.
         var again = new LossLog(run);
         again.LoadUpTo(3);
-        Assert.Equal((17, 0.25), (again.Rows[2].PaddedLength, again.Rows[2].StepSeconds));
+        Assert.Equal((17, 0.25, 2000L), (again.Rows[2].PaddedLength, again.Rows[2].StepSeconds, again.Rows[2].Tokens));
+        // A run written with five columns (before tokens) reads them, and tokens as 0.
+        File.WriteAllText(Path.Combine(run, LossLog.TimingFile), "step,tokens_per_s,elapsed_s,padded_length,step_s\n1,1000,0.50,9,0.1000\n2,1100,0.90,11,0.1200\n3,1200,1.30,13,0.1300\n");
+        var five = new LossLog(run);
+        five.LoadUpTo(3);
+        Assert.Equal([(9, 0L), (11, 0L), (13, 0L)], five.Rows.Select(r => (r.PaddedLength, r.Tokens)));
     }
 }

@@ -106,16 +106,20 @@ public sealed class Trainer(TaskData data, ModelConfig modelConfig, TrainConfig 
             double lr = LrSchedule.At((int)step, config);
             double loss;
             int paddedLength;
+            long stepTokens;
             long stepStart = Stopwatch.GetTimestamp();
             model.train();
             using (var scope = torch.NewDisposeScope())
             {
-                var (input, target) = Batches.Make(Batches.Select(train, order.Batch(step)));
+                var batch = Batches.Select(train, order.Batch(step));
+                var (input, target) = Batches.Make(batch);
                 loss = GradientStep.Compute(model, opt, parameters, input, target, config.GradClip);
                 if (!double.IsFinite(loss)) throw Diverged(loss, step + 1, lr);
                 opt.Step(lr);
                 average?.Update();
-                windowTokens += input.shape[0] * input.shape[1];
+                // Tokens predicted, padding excluded (a sequence of length L predicts L - 1), as bench train counts them.
+                stepTokens = batch.Sum(s => (long)s.Length - 1);
+                windowTokens += stepTokens;
                 paddedLength = (int)input.shape[1];
             }
             double stepSeconds = Stopwatch.GetElapsedTime(stepStart).TotalSeconds;
@@ -138,7 +142,7 @@ public sealed class Trainer(TaskData data, ModelConfig modelConfig, TrainConfig 
                 using (average?.Applied()) iidAcc = TaskAccuracy.Evaluate(model, data.Task, "iid", iidSeqs).Accuracy;
             }
 
-            var row = new TrainStep(step, lr, loss, acc, tokensPerSecond, elapsedBefore + clock.Elapsed.TotalSeconds, paddedLength, stepSeconds);
+            var row = new TrainStep(step, lr, loss, acc, tokensPerSecond, elapsedBefore + clock.Elapsed.TotalSeconds, paddedLength, stepSeconds, stepTokens);
             log.Add(row);
             Progress?.Stepped(row);
 

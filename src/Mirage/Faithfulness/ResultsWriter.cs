@@ -15,7 +15,7 @@ public static class ResultsWriter
 
     /// <summary>A results directory: its manifest.json says "created_by": "mirage simplify".</summary>
     public static readonly OutputKind Kind = new("mirage simplify", "a results directory", dir => OutputManifest.CreatedBy(dir) == "mirage simplify",
-        Owns: (_, name) => Files.Contains(name));
+        Owns: _ => Files.Contains);
 
     public static void Write(string dir, SimplifyResults r)
     {

@@ -18,14 +18,15 @@ public static class ReportBuilder
     /// A report directory: report/manifest.json says "created_by": "mirage report"; one written before reports had a
     /// manifest is recognised by holding nothing but report.html, report.md, statistics.csv and PNG plots.
     /// </summary>
-    public static readonly OutputKind Kind = new("mirage report", "a report directory", IsReport, Owns: OwnsEntry);
+    public static readonly OutputKind Kind = new("mirage report", "a report directory", IsReport, Owns: OwnedNames);
 
     /// <summary>
     /// The report's own files: those its manifest lists, so that a picture of the user's (a screenshot, say) among the
     /// plots is refused rather than replaced with them; for a report written before the list, its kinds of file.
     /// </summary>
-    static bool OwnsEntry(string dir, string name) =>
-        name == OutputManifest.File || (OutputManifest.Strings(dir, "files") is { } listed ? listed.Contains(name) : IsReportFile(name));
+    static Func<string, bool> OwnedNames(string dir) => OutputManifest.Strings(dir, "files") is { } listed
+        ? name => name == OutputManifest.File || listed.Contains(name)
+        : IsReportFile;
 
     static bool IsReportFile(string name) => name is "report.html" or "report.md" or "statistics.csv" or OutputManifest.File || name.EndsWith(".png", StringComparison.Ordinal);
 

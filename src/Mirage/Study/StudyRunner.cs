@@ -227,7 +227,7 @@ public sealed class StudyRunner
         {
             if (!TaskDataLoader.Kind.IsEarlierOutput(data))
                 throw new UserError($"{data}: is not a data directory written by `mirage data`; Mirage replaces nothing it did not make: move it away");
-            if (OutputKind.Foreign(data, name => TaskDataLoader.IsDataEntry(data, name)) is { Count: > 0 } foreign)
+            if (OutputKind.Foreign(data, TaskDataLoader.DataEntries(data)) is { Count: > 0 } foreign)
                 throw new UserError($"{data}: must be rebuilt with new settings but also holds {string.Join(", ", foreign.Take(3))}, which `mirage data` did not write: move it out first");
             using (DirectoryLock.Acquire(data, StudyManifest.Command, data)) Directory.Delete(data, true);
         }

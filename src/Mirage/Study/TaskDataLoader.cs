@@ -14,13 +14,16 @@ public static class TaskDataLoader
         dir => OutputManifest.Field(dir, "task") is not null && OutputManifest.CreatedBy(dir) is null);
 
     /// <summary>
-    /// Whether `mirage data` wrote the entry <paramref name="name"/> of the data directory <paramref name="dir"/> (for a
-    /// caller about to delete one whole): its manifest and the split files the manifest lists — not a .jsonl of the
-    /// user's beside them; for a manifest that lists none, any .jsonl.
+    /// Which entries of the data directory <paramref name="dir"/> `mirage data` wrote (for a caller about to delete it
+    /// whole): its manifest and the split files the manifest lists — not a .jsonl of the user's beside them; for a
+    /// manifest that lists none, any .jsonl.
     /// </summary>
-    public static bool IsDataEntry(string dir, string name) =>
-        name == OutputManifest.File || (OutputManifest.Strings(dir, "splits", "file") is { Count: > 0 } listed
-            ? listed.Contains(name) : name.EndsWith(".jsonl", StringComparison.Ordinal));
+    public static Func<string, bool> DataEntries(string dir)
+    {
+        var listed = OutputManifest.Strings(dir, "splits", "file");
+        return name => name == OutputManifest.File
+            || (listed is { Count: > 0 } ? listed.Contains(name) : name.EndsWith(".jsonl", StringComparison.Ordinal));
+    }
 
     public static TaskData Load(string dir)
     {

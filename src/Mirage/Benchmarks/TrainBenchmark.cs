@@ -148,8 +148,7 @@ public static class TrainBenchmark
             GradientStep.Compute(_realModel!, _realOpt!, _realParams, input, target, _gradClip);
             _realOpt!.Step(1e-3);
             long b = input.shape[0], t = input.shape[1];
-            // Targets that are not PAD: a sequence of length L predicts L - 1 tokens.
-            long counted = batch.Sum(x => (long)x.Length - 1);
+            long counted = Batches.PredictedTokens(batch);
             _realPositions += b * t; _realCounted += counted;
             return (counted, counted * ModelFlops.TrainingPerToken(Model, (int)t));
         }

@@ -47,4 +47,10 @@ public static class Batches
     }
 
     public static int[][] Select(IReadOnlyList<int[]> sequences, int[] indices) => indices.Select(i => sequences[i]).ToArray();
+
+    /// <summary>
+    /// The tokens a batch made by <see cref="Make"/> predicts, padding excluded (a sequence of length L predicts
+    /// L − 1): what training's tokens/s and model FLOP utilisation count.
+    /// </summary>
+    public static long PredictedTokens(IReadOnlyList<int[]> sequences) => sequences.Sum(s => (long)s.Length - 1);
 }

@@ -117,8 +117,7 @@ public sealed class Trainer(TaskData data, ModelConfig modelConfig, TrainConfig 
                 if (!double.IsFinite(loss)) throw Diverged(loss, step + 1, lr);
                 opt.Step(lr);
                 average?.Update();
-                // Tokens predicted, padding excluded (a sequence of length L predicts L - 1), as bench train counts them.
-                stepTokens = batch.Sum(s => (long)s.Length - 1);
+                stepTokens = Batches.PredictedTokens(batch);
                 windowTokens += stepTokens;
                 paddedLength = (int)input.shape[1];
             }

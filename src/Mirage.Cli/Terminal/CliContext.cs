@@ -24,7 +24,9 @@ public sealed class CliContext(TextWriter stdout, TextWriter stderr, Interruptio
     /// <summary>True when stdout is the program's own terminal (not a file, a pipe or a test's writer).</summary>
     readonly bool _terminal = IsTerminal(stdout);
 
-    static bool IsTerminal(TextWriter w) => ReferenceEquals(w, System.Console.Out) && !System.Console.IsOutputRedirected;
+    /// <summary>True when <paramref name="w"/> is the process's stdout or stderr and that stream is a terminal.</summary>
+    static bool IsTerminal(TextWriter w) =>
+        ReferenceEquals(w, System.Console.Out) ? !System.Console.IsOutputRedirected : ReferenceEquals(w, System.Console.Error) && !System.Console.IsErrorRedirected;
 
     /// <summary>Spectre console for tables and progress; plain (no colour, no live display) unless stdout is a terminal.</summary>
     public IAnsiConsole Console { get; } = AnsiConsole.Create(new AnsiConsoleSettings
@@ -36,7 +38,7 @@ public sealed class CliContext(TextWriter stdout, TextWriter stderr, Interruptio
     });
 
     /// <summary>True when stderr is the program's own terminal.</summary>
-    readonly bool _stderrTerminal = ReferenceEquals(stderr, System.Console.Error) && !System.Console.IsErrorRedirected;
+    readonly bool _stderrTerminal = IsTerminal(stderr);
     bool _statusShown;
 
     /// <summary>

@@ -8,7 +8,7 @@ namespace Mirage.Tests;
 /// seeds per process, so a within-process comparison would not catch a HashCode reaching a result).
 /// <para>
 /// The fault these tests caught until VectorMath — MKL's vector maths now and then getting a process's first optimizer
-/// step wrong (README, "Reproducible") — showed mostly when the machine was busy. They run alone, not beside the other
+/// step wrong (docs/reproducibility.md) — showed mostly when the machine was busy. They run alone, not beside the other
 /// test classes, so that a failure here points at the code rather than the load; scripts/repeat-train.sh trains the
 /// same tiny model many times beside busy loops on purpose.
 /// </para>

@@ -62,7 +62,7 @@ public static class TorchRuntime
     /// kernel. A short spin before sleeping (3,000 rounds, a hundredth of libgomp's default) catches many of the regions
     /// that follow each other closely and leaves the core to a neighbour soon after. Measured on a Zen 4: 1,000 training
     /// steps took x0.87 (0.85–0.95) the time of sleeping at once, the proxy-stage sweeps x0.81, and beside one busy
-    /// process training kept x0.48 of its speed (README, "How OpenMP threads wait"). So Mirage asks for passive waiting
+    /// process training kept x0.48 of its speed (docs/performance.md, "How OpenMP threads wait"). So Mirage asks for passive waiting
     /// with that spin count unless the user chose a policy or a spin count; results do not depend on either.
     /// </summary>
     static void ChooseWaitPolicy()
@@ -80,8 +80,8 @@ public static class TorchRuntime
     /// The environment for <paramref name="processes"/> child processes of <paramref name="threadsEach"/> libtorch threads
     /// that run at once (<c>reproduce --jobs</c>). When their threads outnumber the cores, a thread that spins holds a core
     /// another process's thread needs: two default training tasks side by side, 2 threads each on 2 cores, took x1.13 the
-    /// wall time of running one after the other when their threads spun briefly, and x0.91 when they slept at once (README,
-    /// "Running on a cluster"). So such children sleep at once, unless the user chose how threads wait; with a core for
+    /// wall time of running one after the other when their threads spun briefly, and x0.91 when they slept at once (docs/performance.md,
+    /// "Tasks side by side"). So such children sleep at once, unless the user chose how threads wait; with a core for
     /// every thread they wait as any Mirage process.
     /// </summary>
     public static Dictionary<string, string?> ChildEnvironment(int processes, int threadsEach) =>
@@ -106,7 +106,7 @@ public static class TorchRuntime
     /// Same seed, same bits: MKL guarantees run-to-run identical results only in its conditional numerical
     /// reproducibility mode (CNR), with a fixed thread count and no dynamic threading. Outside it, MKL may schedule the
     /// work of a threaded product differently from one run to the next; one of 18 trainings of the default study once
-    /// differed in its last bits from step 20 on, for a reason not found (README, "Reproducible"). MKL_CBWR=AUTO turns
+    /// differed in its last bits from step 20 on, for a reason not found (docs/reproducibility.md). MKL_CBWR=AUTO turns
     /// CNR on and keeps the code path MKL would choose anyway: on this machine the same bits as without it (the first
     /// 300 steps of training, and a whole default study), at x1.02 (0.90–1.05) the time of 300 steps. OMP_DYNAMIC=FALSE
     /// (libgomp's default, unless a user's environment says otherwise) keeps OpenMP from giving a parallel region fewer
@@ -137,7 +137,7 @@ public static class TorchRuntime
     /// steps took 17.7 s instead of 22.7 s here (system time 3.6 s instead of 8.8 s), at the same peak RSS.
     /// MIRAGE_MALLOC_TUNING=0 turns it off. Transparent huge pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1) were tried
     /// and not chosen: 500 steps in a fresh process took x0.91 of the time, but in a whole study the seeds trained after
-    /// the first in the same process took x1.2 (README, "What each lever gave").
+    /// the first in the same process took x1.2 (docs/performance.md, "What each lever gave").
     /// </summary>
     static void TuneMalloc()
     {

@@ -13,7 +13,7 @@ namespace Mirage.Native;
 /// the first AdamW step's square root of the second moments, in the second thread's half of the flat buffer, with
 /// relative errors up to 2.4e-4 instead of none (the later steps' were exact). Measured with 12-step trainings of a tiny
 /// model beside three busy loops: 8 of 541 processes took that first step differently, and none of 240 whose first VML
-/// call was a one-thread one made before any other (README, "Reproducible").
+/// call was a one-thread one made before any other (docs/reproducibility.md).
 /// </para>
 /// So <see cref="TorchRuntime.Init"/> calls <see cref="WarmUp"/> before anything else runs. (Going around VML is not
 /// an option: libtorch's sqrt, and pow with exponent ½, both end in VML's square root.)

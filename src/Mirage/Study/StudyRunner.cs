@@ -163,7 +163,7 @@ public sealed class StudyRunner
     /// Every task in order, each in a process of its own that <paramref name="runTask"/> starts and waits for (the CLI:
     /// <c>mirage reproduce ... --task NAME</c>), returning its exit code; each skipped when done. What a task leaves in
     /// the heap dies with its process, so the study's peak memory is the largest task's rather than what the tasks add
-    /// up to in one process (README, Results: 1.66–1.88 GB for the default Dyck study, against 1.64–2.26 GB in one
+    /// up to in one process (docs/performance.md: 1.66–1.88 GB for the default Dyck study, against 1.64–2.26 GB in one
     /// process).
     /// A task that fails stops the study with a <see cref="TaskProcessFailed"/> carrying its exit code.
     /// </summary>

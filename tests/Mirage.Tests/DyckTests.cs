@@ -232,6 +232,31 @@ public class TaskAccuracyTests
     }
 
     [Fact]
+    public void Several_scorings_rows_as_one_union_pick_out_each_scorings_logits()
+    {
+        Mirage.Native.TorchRuntime.Init();
+        var sampler = new DyckSampler(3, 4, 4, 12, new Random(8));
+        var near = new DyckTask(3, minDistance: 1);
+        var far = new DyckTask(3, minDistance: 4);
+        var seqs = Enumerable.Range(0, 6).Select(_ => near.Encode(sampler.Next())).ToArray();
+        var idx = Enumerable.Range(0, seqs.Length).ToArray();
+        var scorings = new[] { Mirage.Evaluation.ScoredBatch.Of(far, seqs, idx), Mirage.Evaluation.ScoredBatch.Of(near, seqs, idx) };
+        var (input, _) = Mirage.Evaluation.Batches.Make(seqs);
+        long t = input.shape[1];
+        var (union, within) = Mirage.Evaluation.ScoredBatch.UnionRows(scorings, t);
+        var flat = scorings.Select(sb => sb.FlatIndex(t).data<long>().ToArray()).ToArray();
+        Assert.True(flat[0].Length > 0 && flat[0].Length < flat[1].Length);
+        // The union: every row some scoring scores, once each, ascending — fewer than the batch's positions.
+        Assert.Equal(flat.SelectMany(f => f).Distinct().Order(), union.data<long>().ToArray());
+        Assert.True(union.shape[0] < input.shape[0] * t);
+        // A pass's logits at the union's rows, then each scoring's place in them: that scoring's logits of a whole pass.
+        using var logits = TorchSharp.torch.randn(input.shape[0], t, near.Vocabulary.Count, generator: new TorchSharp.torch.Generator(4));
+        using var atUnion = Mirage.Evaluation.ScoredBatch.GatherFlat(logits, union);
+        for (int s = 0; s < scorings.Length; s++)
+            Assert.Equal(scorings[s].Gather(logits).data<float>().ToArray(), Mirage.Evaluation.ScoredBatch.GatherFlat(atUnion, within[s]).data<float>().ToArray());
+    }
+
+    [Fact]
     public void Scored_logits_by_flat_index_equal_the_gathered_ones_and_predictions_take_the_best_candidate()
     {
         Mirage.Native.TorchRuntime.Init();

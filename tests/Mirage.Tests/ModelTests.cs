@@ -93,6 +93,38 @@ public class ModelTests
     }
 
     [Fact]
+    public void A_pass_for_some_rows_gives_the_whole_passs_logits_at_those_rows()
+    {
+        using var m = Make();
+        using var _ = torch.no_grad();
+        var x = Tokens();   // [3, 10]: flat rows 0..29
+        var hooks = new Hooks().Add(HookSites.Q(1), 1, q => q * 0.5).Add(HookSites.K(0), 0, k => k * 2);
+        using var whole = m.Run(x, hooks);
+        using var rows = torch.tensor(new long[] { 29, 0, 13, 14, 7 });   // any rows, in any order
+        using var expected = whole.reshape(-1, Tiny.VocabSize).index_select(0, rows);
+        using var part = m.Run(x, hooks, rows: rows);
+        Assert.Equal(new long[] { 5, Tiny.VocabSize }, part.shape);
+        // The same operations on fewer rows; a matrix product of another height may round its last bits otherwise.
+        Assert.True(torch.allclose(part, expected, rtol: 1e-5, atol: 1e-6));
+        Assert.False(torch.allclose(part, whole.reshape(-1, Tiny.VocabSize).narrow(0, 0, 5), rtol: 1e-3, atol: 1e-3));   // not just any rows
+        // From a layer on, with the cache of a site before the cut.
+        using var modelCache = new ActivationCache(n => n == HookSites.ResidPre(1));
+        m.Run(x, hooks, modelCache);
+        using var pattern = new ActivationCache(n => n == HookSites.Pattern(1));
+        using var fromLayer = m.RunFrom(1, modelCache[HookSites.ResidPre(1)], new Hooks().Add(HookSites.Q(1), 1, q => q * 0.5), pattern, rows);
+        Assert.True(torch.allclose(fromLayer, expected, rtol: 1e-5, atol: 1e-6));
+        Assert.Equal(new long[] { 3, 2, 10, 10 }, pattern[HookSites.Pattern(1)].shape);
+        // A site after the cut would see only the rows: hooking or caching it is refused, not half done.
+        foreach (var site in HookSites.AfterRows(Tiny))
+        {
+            Assert.Throws<ArgumentException>(() => m.Run(x, new Hooks().Add(site, a => a), rows: rows));
+            Assert.Throws<ArgumentException>(() => m.Run(x, cache: new ActivationCache(n => n == site), rows: rows));
+        }
+        Assert.Contains("blocks.1.mlp.hook_post", HookSites.AfterRows(Tiny));
+        Assert.DoesNotContain("blocks.0.mlp.hook_post", HookSites.AfterRows(Tiny));   // only the last block's
+    }
+
+    [Fact]
     public void Cache_records_every_site_with_TransformerLens_shapes()
     {
         using var m = Make();

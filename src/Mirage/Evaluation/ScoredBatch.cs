@@ -54,7 +54,24 @@ public sealed class ScoredBatch
     /// The scored positions as rows of the flattened [batch × pos, vocab] logits of a batch padded to <paramref name="positions"/>:
     /// made once per batch, then <see cref="GatherFlat"/> takes every pass's scored logits with one index_select.
     /// </summary>
-    public Tensor FlatIndex(long positions) => torch.tensor(Row.Select((r, i) => r * positions + Pos[i]).ToArray());
+    public Tensor FlatIndex(long positions) => torch.tensor(FlatRows(positions));
+
+    long[] FlatRows(long positions) => Row.Select((r, i) => r * positions + Pos[i]).ToArray();
+
+    /// <summary>
+    /// For a pass that computes logits only where something is scored (<see cref="Model.HookedTransformer.Run"/>'s
+    /// rows): <c>Union</c>, the flat rows any of <paramref name="scorings"/> (of one batch padded to
+    /// <paramref name="positions"/>) scores, ascending, and <c>Within[s]</c>, where scoring s's positions are among
+    /// them — so that <see cref="GatherFlat"/>(that pass's logits, Within[s]) is what it takes of a whole pass.
+    /// </summary>
+    public static (Tensor Union, Tensor[] Within) UnionRows(IReadOnlyList<ScoredBatch> scorings, long positions)
+    {
+        var flat = scorings.Select(sb => sb.FlatRows(positions)).ToArray();
+        var union = flat.SelectMany(f => f).Distinct().Order().ToArray();
+        var at = new Dictionary<long, long>(union.Length);
+        for (int i = 0; i < union.Length; i++) at[union[i]] = i;
+        return (torch.tensor(union), flat.Select(f => torch.tensor(f.Select(r => at[r]).ToArray())).ToArray());
+    }
 
     /// <summary>[scored, vocab] logits at the positions of <paramref name="flatIndex"/> (<see cref="FlatIndex"/>).</summary>
     public static Tensor GatherFlat(Tensor logits, Tensor flatIndex) => logits.reshape(-1, logits.shape[^1]).index_select(0, flatIndex);

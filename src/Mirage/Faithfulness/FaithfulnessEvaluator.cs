@@ -39,11 +39,13 @@ public static class FaithfulnessEvaluator
             var seqs = Batches.Select(sequences, idx);
             var batches = scorings.Select(s => ScoredBatch.Of(s.Task, seqs, idx)).ToArray();
             var (input, _) = Batches.Make(seqs);
-            var scoredRows = batches.Select(sb => sb.FlatIndex(input.shape[1])).ToArray();   // for the model's and every proxy's pass
+            // Every pass computes logits only where some scoring scores (the rest of the last block is position-wise);
+            // scoredRows[s] picks scoring s's positions out of them, for the model's and every proxy's pass.
+            var (rows, scoredRows) = ScoredBatch.UnionRows(batches, input.shape[1]);
             // Valid query positions: the input is ids[:-1], so a sequence of length L has L-1 real positions.
             var realLen = seqs.Select(s => s.Length - 1).ToArray();
             using var modelCache = new ActivationCache(recorded.Contains);
-            var modelLogits = model.Run(input, cache: modelCache);
+            var modelLogits = model.Run(input, cache: modelCache, rows: rows);
             var modelOut = scoredRows.Select(rows => Predicted(rows, modelLogits, task.CandidateIds)).ToArray();
 
             for (int pi = 0; pi < proxies.Count; pi++)
@@ -53,7 +55,7 @@ public static class FaithfulnessEvaluator
                 var res = results[pi];
                 using var cache = new ActivationCache(proxy.Layer is null ? _ => false : n => n == proxy.PatternSite);
                 int from = startLayers[pi];
-                var logits = from > 0 ? model.RunFrom(from, modelCache[HookSites.ResidPre(from)], proxy.Hooks, cache) : model.Run(input, proxy.Hooks, cache);
+                var logits = from > 0 ? model.RunFrom(from, modelCache[HookSites.ResidPre(from)], proxy.Hooks, cache, rows) : model.Run(input, proxy.Hooks, cache, rows);
                 float[]? jsd = null;   // [batch × t] row-major, the simplified head's JSD at every query position
                 long t = 0;
                 if (proxy.Layer is not null && proxy.Head is int h)

@@ -35,6 +35,17 @@ public static class HookSites
     public static int? AttnLayer(string site, int layers) =>
         Enumerable.Range(0, layers).Cast<int?>().FirstOrDefault(l => Attn(l!.Value) == site);
 
+    /// <summary>
+    /// The sites a pass for some rows only (<see cref="HookedTransformer.Run"/>'s <c>rows</c>) computes at those rows
+    /// alone: the last block's after its attention (its second LayerNorm, MLP and output) and the final LayerNorm.
+    /// </summary>
+    public static IReadOnlyList<string> AfterRows(ModelConfig cfg)
+    {
+        string b = Block(cfg.Layers - 1);
+        return [$"{b}.ln2.hook_normalized", $"{Mlp(cfg.Layers - 1)}.hook_pre", $"{Mlp(cfg.Layers - 1)}.hook_post", $"{b}.hook_mlp_out",
+            $"{b}.hook_resid_post", LnFinal];
+    }
+
     public static IReadOnlyList<string> All(ModelConfig cfg)
     {
         var names = new List<string> { Embed, PosEmbed };

@@ -60,10 +60,17 @@ public sealed class HookedTransformer : Module<Tensor, Tensor>
     /// Forward pass with hooks replacing activations and/or a cache recording them. Unknown site names are an error
     /// listing the valid ones.
     /// </summary>
-    public Tensor Run(Tensor tokens, Hooks? hooks = null, ActivationCache? cache = null)
+    /// <param name="rows">
+    /// Null: logits at every position, [batch, pos, vocab]. Otherwise the logits at these rows of the flattened
+    /// [batch × pos] positions only, [rows, vocab], in their order: what is scored of a batch, when that is a part of
+    /// it. Everything after the last block's attention is position-wise, so its second LayerNorm and MLP, the final
+    /// LayerNorm and the unembedding run on those rows alone; each row gets the values a whole pass gives it. Hooks
+    /// and cached sites among <see cref="HookSites.AfterRows"/> are an error then (they would see only those rows).
+    /// </param>
+    public Tensor Run(Tensor tokens, Hooks? hooks = null, ActivationCache? cache = null, Tensor? rows = null)
     {
-        CheckSites(hooks);
-        return Forward(tokens, HookContext.For(hooks, cache));
+        CheckSites(hooks, cache, rows);
+        return Forward(tokens, HookContext.For(hooks, cache), rows);
     }
 
     /// <summary>
@@ -72,38 +79,42 @@ public sealed class HookedTransformer : Module<Tensor, Tensor>
     /// there are an error. For many passes that differ only from some layer on (a proxy at one head against the
     /// model), the earlier layers are computed once: the result is the same tensor a whole pass gives.
     /// </summary>
-    public Tensor RunFrom(int layer, Tensor residPre, Hooks? hooks = null, ActivationCache? cache = null)
+    /// <param name="rows">As <see cref="Run"/>'s: logits at these rows of the flattened positions only.</param>
+    public Tensor RunFrom(int layer, Tensor residPre, Hooks? hooks = null, ActivationCache? cache = null, Tensor? rows = null)
     {
         if (layer < 0 || layer >= Config.Layers) throw new ArgumentOutOfRangeException(nameof(layer), $"layer {layer} of a {Config.Layers}-layer model");
-        CheckSites(hooks);
+        CheckSites(hooks, cache, rows);
         if (hooks is not null && hooks.Sites.FirstOrDefault(s => HookSites.LayerOf(s) is int l ? l < layer : s is HookSites.Embed or HookSites.PosEmbed) is string early)
             throw new ArgumentException($"hook site '{early}' is before layer {layer}, where this pass starts", nameof(hooks));
-        return FromLayer(layer, residPre, HookContext.For(hooks, cache));
+        return FromLayer(layer, residPre, HookContext.For(hooks, cache), rows);
     }
 
-    void CheckSites(Hooks? hooks)
+    void CheckSites(Hooks? hooks, ActivationCache? cache = null, Tensor? rows = null)
     {
-        if (hooks is null) return;
-        foreach (var s in hooks.Sites)
-            if (!_sites.Contains(s))
-                throw new UserError($"unknown hook site '{s}'; valid sites: {string.Join(", ", HookSites.All(Config))}");
+        if (hooks is not null)
+            foreach (var s in hooks.Sites)
+                if (!_sites.Contains(s))
+                    throw new UserError($"unknown hook site '{s}'; valid sites: {string.Join(", ", HookSites.All(Config))}");
+        if (rows is null) return;
+        if (HookSites.AfterRows(Config).FirstOrDefault(s => hooks?.Has(s) == true || cache?.Filter(s) == true) is string cut)
+            throw new ArgumentException($"hook site '{cut}' holds only the chosen rows in a pass for some rows; hook or cache it in a whole pass", nameof(rows));
     }
 
-    Tensor Forward(Tensor tokens, HookContext? h)
+    Tensor Forward(Tensor tokens, HookContext? h, Tensor? rows = null)
     {
         long t = tokens.shape[1];
         if (t > Config.ContextLength) throw new UserError($"input has {t} positions but the model's context_length is {Config.ContextLength}");
         var tok = embed.forward(tokens);
         var pos = pos_embed[..(int)t];
         if (h is not null) { tok = h.At(HookSites.Embed, tok); pos = h.At(HookSites.PosEmbed, pos); }
-        return FromLayer(0, tok + pos, h);
+        return FromLayer(0, tok + pos, h, rows);
     }
 
-    Tensor FromLayer(int layer, Tensor x, HookContext? h)
+    Tensor FromLayer(int layer, Tensor x, HookContext? h, Tensor? rows)
     {
         // The residual stream between blocks freed with the pass, as each block frees its own intermediates.
         using var scope = torch.NewDisposeScope();
-        for (int l = layer; l < blocks.Count; l++) x = blocks[l].Forward(x, h);
+        for (int l = layer; l < blocks.Count; l++) x = blocks[l].Forward(x, h, l == blocks.Count - 1 ? rows : null);
         x = ln_final.forward(x);
         if (h is not null) x = h.At(HookSites.LnFinal, x);
         return scope.MoveToOuter(unembed.forward(x));

@@ -243,7 +243,8 @@ public class TaskAccuracyTests
         var scorings = new[] { Mirage.Evaluation.ScoredBatch.Of(far, seqs, idx), Mirage.Evaluation.ScoredBatch.Of(near, seqs, idx) };
         var (input, _) = Mirage.Evaluation.Batches.Make(seqs);
         long t = input.shape[1];
-        var (union, within) = Mirage.Evaluation.ScoredBatch.UnionRows(scorings, t);
+        var (cut, within) = Mirage.Evaluation.ScoredBatch.UnionRows(scorings, input.shape[0], t);
+        var union = Assert.IsType<TorchSharp.torch.Tensor>(cut);
         var flat = scorings.Select(sb => sb.FlatIndex(t).data<long>().ToArray()).ToArray();
         Assert.True(flat[0].Length > 0 && flat[0].Length < flat[1].Length);
         // The union: every row some scoring scores, once each, ascending — fewer than the batch's positions.
@@ -254,6 +255,18 @@ public class TaskAccuracyTests
         using var atUnion = Mirage.Evaluation.ScoredBatch.GatherFlat(logits, union);
         for (int s = 0; s < scorings.Length; s++)
             Assert.Equal(scorings[s].Gather(logits).data<float>().ToArray(), Mirage.Evaluation.ScoredBatch.GatherFlat(atUnion, within[s]).data<float>().ToArray());
+        // Scorings that score more than three quarters of the positions leave little out: no cut (a whole pass), and
+        // each scoring's own rows; at three quarters, a cut.
+        static Mirage.Evaluation.ScoredBatch At(int[] row, int[] pos) => new()
+        {
+            Row = row, Pos = pos, Target = new int[row.Length], Depth = new int[row.Length], Distance = new int[row.Length],
+            Category = new int[row.Length], Sequence = row, Length = new int[row.Length],
+        };
+        var (none, own) = Mirage.Evaluation.ScoredBatch.UnionRows([At([0, 0, 1, 1, 0], [0, 1, 0, 1, 1])], 2, 2);
+        Assert.Null(none);
+        Assert.Equal(new long[] { 0, 1, 2, 3, 1 }, own[0].data<long>().ToArray());
+        var (three, _) = Mirage.Evaluation.ScoredBatch.UnionRows([At([0, 1], [1, 0]), At([1, 0], [0, 0])], 2, 2);
+        Assert.Equal(new long[] { 0, 1, 2 }, Assert.IsType<TorchSharp.torch.Tensor>(three).data<long>().ToArray());
     }
 
     [Fact]

@@ -60,14 +60,20 @@ public sealed class ScoredBatch
 
     /// <summary>
     /// For a pass that computes logits only where something is scored (<see cref="Model.HookedTransformer.Run"/>'s
-    /// rows): <c>Union</c>, the flat rows any of <paramref name="scorings"/> (of one batch padded to
-    /// <paramref name="positions"/>) scores, ascending, and <c>Within[s]</c>, where scoring s's positions are among
-    /// them — so that <see cref="GatherFlat"/>(that pass's logits, Within[s]) is what it takes of a whole pass.
+    /// rows): <c>Union</c>, the flat rows any of <paramref name="scorings"/> (of one batch of <paramref name="batch"/>
+    /// sequences padded to <paramref name="positions"/>) scores, ascending, and <c>Within[s]</c>, where scoring s's
+    /// positions are among them — so that <see cref="GatherFlat"/>(that pass's logits, Within[s]) is what it takes of
+    /// a whole pass. When the scorings score more than three quarters of the positions (the code task scores every
+    /// character, all but the position that predicts END), a cut would leave little out, and its products, on a matrix
+    /// of another height, may round differently in the last bit: then <c>Union</c> is null, for a whole pass, and
+    /// <c>Within[s]</c> are scoring s's flat rows (<see cref="FlatIndex"/>), so that such a task's results are those of
+    /// whole passes, bit for bit. Dyck scores the closing brackets, about half of the positions.
     /// </summary>
-    public static (Tensor Union, Tensor[] Within) UnionRows(IReadOnlyList<ScoredBatch> scorings, long positions)
+    public static (Tensor? Union, Tensor[] Within) UnionRows(IReadOnlyList<ScoredBatch> scorings, long batch, long positions)
     {
         var flat = scorings.Select(sb => sb.FlatRows(positions)).ToArray();
         var union = flat.SelectMany(f => f).Distinct().Order().ToArray();
+        if (4L * union.Length > 3L * batch * positions) return (null, flat.Select(f => torch.tensor(f)).ToArray());
         var at = new Dictionary<long, long>(union.Length);
         for (int i = 0; i < union.Length; i++) at[union[i]] = i;
         return (torch.tensor(union), flat.Select(f => torch.tensor(f.Select(r => at[r]).ToArray())).ToArray());

@@ -39,14 +39,14 @@ public static class FaithfulnessEvaluator
             var seqs = Batches.Select(sequences, idx);
             var batches = scorings.Select(s => ScoredBatch.Of(s.Task, seqs, idx)).ToArray();
             var (input, _) = Batches.Make(seqs);
-            // Every pass computes logits only where some scoring scores (the rest of the last block is position-wise);
-            // scoredRows[s] picks scoring s's positions out of them, for the model's and every proxy's pass.
-            var (rows, scoredRows) = ScoredBatch.UnionRows(batches, input.shape[1]);
+            // Every pass computes logits only where some scoring scores (the rest of the last block is position-wise;
+            // rows null: everywhere); scoredRows[s] picks scoring s's positions out of them, for every pass.
+            var (rows, scoredRows) = ScoredBatch.UnionRows(batches, input.shape[0], input.shape[1]);
             // Valid query positions: the input is ids[:-1], so a sequence of length L has L-1 real positions.
             var realLen = seqs.Select(s => s.Length - 1).ToArray();
             using var modelCache = new ActivationCache(recorded.Contains);
             var modelLogits = model.Run(input, cache: modelCache, rows: rows);
-            var modelOut = scoredRows.Select(rows => Predicted(rows, modelLogits, task.CandidateIds)).ToArray();
+            var modelOut = scoredRows.Select(r => Predicted(r, modelLogits, task.CandidateIds)).ToArray();
 
             for (int pi = 0; pi < proxies.Count; pi++)
             {

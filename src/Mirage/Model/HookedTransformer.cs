@@ -64,7 +64,8 @@ public sealed class HookedTransformer : Module<Tensor, Tensor>
     /// Null: logits at every position, [batch, pos, vocab]. Otherwise the logits at these rows of the flattened
     /// [batch × pos] positions only, [rows, vocab], in their order: what is scored of a batch, when that is a part of
     /// it. Everything after the last block's attention is position-wise, so its second LayerNorm and MLP, the final
-    /// LayerNorm and the unembedding run on those rows alone; each row gets the values a whole pass gives it. Hooks
+    /// LayerNorm and the unembedding run on those rows alone: each row gets the operations of a whole pass (on a matrix
+    /// of another height, whose products may round differently in the last bit). Hooks
     /// and cached sites among <see cref="HookSites.AfterRows"/> are an error then (they would see only those rows).
     /// </param>
     public Tensor Run(Tensor tokens, Hooks? hooks = null, ActivationCache? cache = null, Tensor? rows = null)

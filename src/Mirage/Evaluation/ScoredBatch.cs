@@ -74,9 +74,8 @@ public sealed class ScoredBatch
         var flat = scorings.Select(sb => sb.FlatRows(positions)).ToArray();
         var union = flat.SelectMany(f => f).Distinct().Order().ToArray();
         if (4L * union.Length > 3L * batch * positions) return (null, flat.Select(f => torch.tensor(f)).ToArray());
-        var at = new Dictionary<long, long>(union.Length);
-        for (int i = 0; i < union.Length; i++) at[union[i]] = i;
-        return (torch.tensor(union), flat.Select(f => torch.tensor(f.Select(r => at[r]).ToArray())).ToArray());
+        // The union is sorted, so a row's place in it is a binary search.
+        return (torch.tensor(union), flat.Select(f => torch.tensor(f.Select(r => (long)Array.BinarySearch(union, r)).ToArray())).ToArray());
     }
 
     /// <summary>[scored, vocab] logits at the positions of <paramref name="flatIndex"/> (<see cref="FlatIndex"/>).</summary>

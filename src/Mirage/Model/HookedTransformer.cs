@@ -90,7 +90,7 @@ public sealed class HookedTransformer : Module<Tensor, Tensor>
         return FromLayer(layer, residPre, HookContext.For(hooks, cache), rows);
     }
 
-    void CheckSites(Hooks? hooks, ActivationCache? cache = null, Tensor? rows = null)
+    void CheckSites(Hooks? hooks, ActivationCache? cache, Tensor? rows)
     {
         if (hooks is not null)
             foreach (var s in hooks.Sites)

@@ -120,12 +120,13 @@ public static class Plots
         var targets = r.Targets();
         var reference = r.Statistics.Reference;
         var oodSplits = r.Splits.Where(s => s != reference).ToList();
+        var chosen = targets.Select(t => r.Chosen(t.Proxy, t.Site, t.Head)).ToArray();
         // Each bar: its target's index, split, mean and error (the larger half of the pooled 95 % interval).
         var bars = new List<(int Target, int Split, double Mean, double Err)>();
         for (int t = 0; t < targets.Count; t++)
         {
             var (proxy, site, head) = targets[t];
-            var p = r.Chosen(proxy, site, head);
+            var p = chosen[t];
             for (int s = 0; s < oodSplits.Count; s++)
                 if (r.Statistics.Find(Statistics.StudyStatistics.AgreementGap, proxy, p, site, head, oodSplits[s]) is { Estimate: double mean } gap)
                     bars.Add((t, s, mean, Math.Max((gap.CiHigh ?? mean) - mean, mean - (gap.CiLow ?? mean))));
@@ -145,7 +146,7 @@ public static class Plots
             {
                 var (proxy, site, head) = targets[members[k]];
                 // Three lines (proxy, parameter, head): on one, long names such as pca-uncentred run into their neighbours.
-                labels.Add(Findings.Label(proxy, r.Chosen(proxy, site, head), site, head).Replace(" at ", "\n").Replace(" r=", "\nr=").Replace(" c=", "\nc=").Replace("blocks.", "L").Replace(".attn", ""));
+                labels.Add(Findings.Label(proxy, chosen[members[k]], site, head).Replace(" at ", "\n").Replace(" r=", "\nr=").Replace(" c=", "\nc=").Replace("blocks.", "L").Replace(".attn", ""));
                 foreach (var b in bars.Where(b => b.Target == members[k]))
                     plt.Add.Bar(new Bar { Position = k + (b.Split - (oodSplits.Count - 1) / 2.0) * width, Value = b.Mean, Error = b.Err, Size = width * 0.9, FillColor = SplitColor(r, oodSplits[b.Split]) });
             }
